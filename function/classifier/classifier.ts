@@ -1,0 +1,196 @@
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { type BackendChoice, type BackendName, selectBackend } from './backend';
+import { decodeImage } from './decode';
+import { ErrorCode, LambdaVisionError, ModelError } from './errors';
+import { DEFAULT_LIMITS, type ImageFormat, type ImageLimits, probeImage } from './image-probe';
+import { loadLabels } from './labels';
+import { type LocatedModel, locateModel, type ModelFormat } from './model-files';
+import { loadPredictor, type Predictor } from './predictor';
+import { type Normalization, type PreprocessSpec, type ResizeMode, toInputTensor } from './preprocess';
+import { detectOutputKind, type OutputKind, type Prediction, topK } from './top-k';
+
+export interface ClassifierOptions {
+  /** Folder holding model.json (or tfjs/model.json) or a SavedModel, with optional lambdavision.json. */
+  modelDir: string;
+  backend?: BackendChoice;
+  limits?: Partial<ImageLimits>;
+  /** Overrides the manifest's resize mode. */
+  resize?: ResizeMode;
+}
+
+export interface ModelInfo {
+  name: string;
+  format: ModelFormat;
+  inputSize: [number, number];
+  classes: number;
+  backgroundClasses: number;
+  output: OutputKind;
+  resize: ResizeMode;
+  labels: string;
+}
+
+export interface Timings {
+  decodeMs: number;
+  preprocessMs: number;
+  inferenceMs: number;
+  totalMs: number;
+}
+
+export interface ClassificationResult {
+  predictions: Prediction[];
+  model: string;
+  backend: BackendName;
+  image: { format: ImageFormat; width: number; height: number; bytes: number };
+  timings: Timings;
+}
+
+export interface ClassifyOptions {
+  topK?: number;
+  /** 0..1: predictions below it are dropped, the best one is always kept. */
+  minConfidence?: number;
+}
+
+export interface Classifier {
+  readonly backend: BackendName;
+  readonly model: ModelInfo;
+  readonly limits: ImageLimits;
+  classify(bytes: Uint8Array, options?: ClassifyOptions): Promise<ClassificationResult>;
+  dispose(): void;
+}
+
+// The MobileNets and most TF-slim/Keras ImageNet models take inputs in [-1, 1].
+const DEFAULT_RANGE: Normalization = { kind: 'range', min: -1, max: 1 };
+// Centre crop scored better than stretching on the shared test images: see README, "Preprocessing".
+const DEFAULT_RESIZE: ResizeMode = 'center-crop';
+export const MAX_TOP_K = 100;
+
+const round = (ms: number): number => Math.round(ms * 100) / 100;
+
+function normalizationOf(model: LocatedModel): Normalization {
+  const { inputRange, normalize } = model.manifest;
+  if (normalize) return { kind: 'mean-std', mean: normalize.mean, std: normalize.std };
+  if (inputRange) return { kind: 'range', min: inputRange[0], max: inputRange[1] };
+  return DEFAULT_RANGE;
+}
+
+function validateTopK(value: number | undefined): number {
+  const k = value ?? 5;
+  if (!Number.isInteger(k) || k < 1 || k > MAX_TOP_K) {
+    throw new LambdaVisionError(ErrorCode.INVALID_OPTION, `topK must be a whole number from 1 to ${MAX_TOP_K}, got ${value}`);
+  }
+  return k;
+}
+
+function validateConfidence(value: number | undefined): number {
+  const c = value ?? 0;
+  if (!(c >= 0 && c <= 1)) {
+    throw new LambdaVisionError(ErrorCode.INVALID_OPTION, `minConfidence must be between 0 and 1, got ${value}`);
+  }
+  return c;
+}
+
+/**
+ * Loads a model once: activates the backend, reads the weights from disk, resolves the model's facts
+ * (manifest, else the model's own shapes) and runs one warm-up inference so the first real image does
+ * not pay for kernel compilation.
+ */
+export async function loadClassifier(options: ClassifierOptions): Promise<Classifier> {
+  const backend = await selectBackend(options.backend ?? 'auto');
+  const limits: ImageLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const located = await locateModel(options.modelDir);
+  const predictor: Predictor = await loadPredictor(located);
+  const { manifest } = located;
+
+  const inputSize = manifest.inputSize ?? predictor.inputSize;
+  if (!inputSize) {
+    predictor.dispose();
+    throw new ModelError(
+      ErrorCode.MODEL_INVALID,
+      `the input size of ${located.path} is not fixed by the model: set "inputSize": [height, width] in ${path.join(located.manifestDir, 'lambdavision.json')}`,
+    );
+  }
+  const spec: PreprocessSpec = {
+    height: inputSize[0],
+    width: inputSize[1],
+    resize: options.resize ?? manifest.resize ?? DEFAULT_RESIZE,
+    normalization: normalizationOf(located),
+  };
+
+  // Warm-up: compiles kernels and tells us the output width (and whether it is already a softmax).
+  const warm = tf.tidy(() => predictor.predict(tf.zeros([1, spec.height, spec.width, 3]) as tf.Tensor4D));
+  const warmScores = await warm.data();
+  warm.dispose();
+  const outputs = warm.shape[1];
+  const output: OutputKind =
+    manifest.output && manifest.output !== 'auto' ? manifest.output : detectOutputKind(warmScores);
+  // TF-slim exports (1001 outputs) put a "background" class first.
+  const background = manifest.backgroundClasses ?? (outputs === 1001 ? 1 : 0);
+  if (background >= outputs) {
+    predictor.dispose();
+    throw new ModelError(ErrorCode.MODEL_INVALID, `backgroundClasses (${background}) must be below the ${outputs} outputs`);
+  }
+  let labels: Awaited<ReturnType<typeof loadLabels>>;
+  try {
+    labels = await loadLabels({
+      explicit: manifest.labels ? path.resolve(located.manifestDir, manifest.labels) : undefined,
+      searchDirs: [...new Set([located.dir, path.dirname(located.path), located.manifestDir])],
+      outputs,
+      background,
+    });
+  } catch (error) {
+    predictor.dispose();
+    throw error;
+  }
+
+  const model: ModelInfo = {
+    name: manifest.name ?? path.basename(located.dir),
+    format: located.format,
+    inputSize: [spec.height, spec.width],
+    classes: outputs - background,
+    backgroundClasses: background,
+    output,
+    resize: spec.resize,
+    labels: labels.source,
+  };
+
+  return {
+    backend,
+    model,
+    limits,
+    async classify(bytes, classifyOptions = {}) {
+      const k = validateTopK(classifyOptions.topK);
+      const minConfidence = validateConfidence(classifyOptions.minConfidence);
+      const start = performance.now();
+      const header = probeImage(bytes, limits);
+      const image = await decodeImage(bytes, header, limits);
+      const decoded = performance.now();
+      const input = tf.tidy(() => toInputTensor(image, spec));
+      const prepared = performance.now();
+      let scores: Float32Array | Int32Array | Uint8Array;
+      try {
+        const logits = tf.tidy(() => predictor.predict(input));
+        scores = await logits.data();
+        logits.dispose();
+      } finally {
+        input.dispose();
+      }
+      const inferred = performance.now();
+      const predictions = topK(scores, { kind: output, background, labels: labels.labels, topK: k, minConfidence });
+      const end = performance.now();
+      return {
+        predictions,
+        model: model.name,
+        backend,
+        image: { format: header.format, width: image.width, height: image.height, bytes: bytes.length },
+        timings: {
+          decodeMs: round(decoded - start),
+          preprocessMs: round(prepared - decoded),
+          inferenceMs: round(inferred - prepared),
+          totalMs: round(end - start),
+        },
+      };
+    },
+    dispose: () => predictor.dispose(),
+  };
+}

@@ -1,0 +1,49 @@
+/** Stable error codes: callers (CLI exit codes, the Lambda's retry decision, result JSON) key on these. */
+export const ErrorCode = {
+  EMPTY_IMAGE: 'EMPTY_IMAGE',
+  UNSUPPORTED_FORMAT: 'UNSUPPORTED_FORMAT',
+  CORRUPT_IMAGE: 'CORRUPT_IMAGE',
+  IMAGE_TOO_LARGE: 'IMAGE_TOO_LARGE',
+  MODEL_NOT_FOUND: 'MODEL_NOT_FOUND',
+  MODEL_INVALID: 'MODEL_INVALID',
+  LABELS_MISMATCH: 'LABELS_MISMATCH',
+  BACKEND_UNAVAILABLE: 'BACKEND_UNAVAILABLE',
+  INVALID_OPTION: 'INVALID_OPTION',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Codes caused by the input itself: retrying the same bytes can never succeed. */
+const IMAGE_CODES: ReadonlySet<ErrorCode> = new Set([
+  ErrorCode.EMPTY_IMAGE,
+  ErrorCode.UNSUPPORTED_FORMAT,
+  ErrorCode.CORRUPT_IMAGE,
+  ErrorCode.IMAGE_TOO_LARGE,
+]);
+
+export class LambdaVisionError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LambdaVisionError';
+    this.code = code;
+  }
+}
+
+/** The image cannot be classified: a permanent failure of this input. */
+export class ImageError extends LambdaVisionError {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'ImageError';
+  }
+}
+
+/** The model directory cannot be loaded. */
+export class ModelError extends LambdaVisionError {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'ModelError';
+  }
+}
+
+export const isImageError = (error: unknown): error is ImageError =>
+  error instanceof LambdaVisionError && IMAGE_CODES.has(error.code);

@@ -1,0 +1,101 @@
+import { imageSize } from 'image-size';
+import { ErrorCode, ImageError } from './errors';
+
+/** Formats the decoder reads. Keys are image-size's type names. */
+export const DECODABLE_FORMATS = ['jpg', 'png', 'bmp', 'gif', 'tiff'] as const;
+export type ImageFormat = (typeof DECODABLE_FORMATS)[number];
+
+export interface ImageLimits {
+  /** Largest encoded size accepted, in bytes. */
+  maxBytes: number;
+  /** Largest decoded size accepted, in pixels (width × height), checked from the header. */
+  maxPixels: number;
+}
+
+// 25 MiB covers any camera JPEG; 40 MP covers phone cameras up to 7680×5120 while keeping the decoded
+// RGBA bitmap (4 bytes a pixel) near 160 MB, well inside a 2 GB Lambda.
+export const DEFAULT_LIMITS: ImageLimits = { maxBytes: 25 * 1024 * 1024, maxPixels: 40_000_000 };
+
+export interface ImageHeader {
+  format: ImageFormat;
+  width: number;
+  height: number;
+}
+
+/** Signatures of things people upload that are not images we decode, to say what they are. */
+const KNOWN_OTHERS: Array<[string, (b: Uint8Array) => boolean]> = [
+  ['PDF', (b) => ascii(b, 0, 5) === '%PDF-'],
+  ['SVG', (b) => /<svg[\s>]/i.test(ascii(b, 0, 1024))],
+  ['HEIC/AVIF', (b) => ascii(b, 4, 8) === 'ftyp'],
+  ['WebP', (b) => ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP'],
+  ['ZIP', (b) => ascii(b, 0, 4) === 'PK\u0003\u0004'],
+];
+
+/** Leading bytes of each decodable format: a match means the file is that format, even if damaged. */
+const MAGIC: Array<[ImageFormat, (b: Uint8Array) => boolean]> = [
+  ['jpg', (b) => b[0] === 0xff && b[1] === 0xd8],
+  ['png', (b) => ascii(b, 1, 4) === 'PNG'],
+  ['bmp', (b) => ascii(b, 0, 2) === 'BM'],
+  ['gif', (b) => ascii(b, 0, 4) === 'GIF8'],
+  ['tiff', (b) => ascii(b, 0, 4) === 'II*\u0000' || ascii(b, 0, 4) === 'MM\u0000*'],
+];
+
+function ascii(bytes: Uint8Array, start: number, end: number): string {
+  return String.fromCharCode(...bytes.subarray(start, Math.min(end, bytes.length)));
+}
+
+const isDecodable = (type: string): type is ImageFormat => (DECODABLE_FORMATS as readonly string[]).includes(type);
+
+/**
+ * Reads format and pixel dimensions from the header alone, before any decoding, and enforces the limits:
+ * a 50000×50000 PNG of a few KB is refused here in microseconds instead of allocating 10 GB.
+ */
+export function probeImage(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LIMITS): ImageHeader {
+  if (bytes.length === 0) throw new ImageError(ErrorCode.EMPTY_IMAGE, 'the file is empty (0 bytes)');
+  if (bytes.length > limits.maxBytes) {
+    throw new ImageError(
+      ErrorCode.IMAGE_TOO_LARGE,
+      `the file is ${bytes.length} bytes, over the limit of ${limits.maxBytes} bytes`,
+    );
+  }
+  const magic = MAGIC.find(([, test]) => test(bytes))?.[0];
+  let size: ReturnType<typeof imageSize> | undefined;
+  try {
+    size = imageSize(bytes);
+  } catch {
+    size = undefined;
+  }
+  if (!magic || !size || size.type !== magic) {
+    const other = KNOWN_OTHERS.find(([, test]) => test(bytes))?.[0];
+    if (other) {
+      throw new ImageError(
+        ErrorCode.UNSUPPORTED_FORMAT,
+        `${other} is not supported: send a JPEG, PNG, BMP, GIF or TIFF image`,
+      );
+    }
+    if (size?.type && !isDecodable(size.type)) {
+      throw new ImageError(
+        ErrorCode.UNSUPPORTED_FORMAT,
+        `${size.type.toUpperCase()} images are not supported: send a JPEG, PNG, BMP, GIF or TIFF image`,
+      );
+    }
+    if (magic) {
+      throw new ImageError(ErrorCode.CORRUPT_IMAGE, `the ${magic.toUpperCase()} header is damaged or truncated`);
+    }
+    throw new ImageError(
+      ErrorCode.UNSUPPORTED_FORMAT,
+      'not a recognised image: send a JPEG, PNG, BMP, GIF or TIFF image',
+    );
+  }
+  const { width, height } = size;
+  if (!Number.isFinite(width) || !Number.isFinite(height) || width < 1 || height < 1) {
+    throw new ImageError(ErrorCode.CORRUPT_IMAGE, `the ${magic.toUpperCase()} header claims ${width}×${height} pixels`);
+  }
+  if (width * height > limits.maxPixels) {
+    throw new ImageError(
+      ErrorCode.IMAGE_TOO_LARGE,
+      `the image is ${width}×${height} (${((width * height) / 1e6).toFixed(1)} MP), over the limit of ${(limits.maxPixels / 1e6).toFixed(1)} MP`,
+    );
+  }
+  return { format: magic, width, height };
+}

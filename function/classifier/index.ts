@@ -1,0 +1,17 @@
+export { BACKENDS, type BackendChoice, type BackendName } from './backend';
+export {
+  type ClassificationResult,
+  type Classifier,
+  type ClassifierOptions,
+  type ClassifyOptions,
+  loadClassifier,
+  MAX_TOP_K,
+  type ModelInfo,
+  type Timings,
+} from './classifier';
+export { ErrorCode, ImageError, isImageError, LambdaVisionError, ModelError } from './errors';
+export { formatOriginalLine } from './format';
+export { DEFAULT_LIMITS, type ImageHeader, type ImageLimits, probeImage } from './image-probe';
+export { MANIFEST_FILE, type ModelManifest } from './manifest';
+export type { ResizeMode } from './preprocess';
+export type { Prediction } from './top-k';
