@@ -1,0 +1,29 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { CliError } from './cli-error';
+
+/** Extensions picked up when walking a directory; files named on the command line are always taken. */
+export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.bmp', '.gif', '.tif', '.tiff', '.webp']);
+
+async function walk(dir: string, out: string[]): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => a.name.localeCompare(b.name));
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) await walk(full, out);
+    else if (entry.isFile() && IMAGE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) out.push(full);
+  }
+}
+
+/** Expands the command line's paths into image files, directories recursively, in a stable order. */
+export async function collectFiles(paths: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const p of paths) {
+    const info = await stat(p).catch(() => undefined);
+    if (!info) throw new CliError(`${p}: no such file or directory`);
+    if (info.isDirectory()) await walk(p, files);
+    else files.push(p);
+  }
+  return files;
+}

@@ -1,0 +1,101 @@
+import { deflateSync } from 'node:zlib';
+import { expect } from 'chai';
+import { Jimp } from 'jimp';
+import { ErrorCode, type ImageError } from '../../function/classifier/errors';
+import { DEFAULT_LIMITS, probeImage } from '../../function/classifier/image-probe';
+
+const crcTable = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(bytes: Buffer): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = (crcTable[(c ^ b) & 0xff] as number) ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function chunk(type: string, data: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+/** A valid PNG header claiming width×height, with a tiny IDAT: a decompression bomb of a few hundred bytes. */
+export function pngClaiming(width: number, height: number): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(1024))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return (error as ImageError).code;
+  }
+  return undefined;
+}
+
+describe('image probe', () => {
+  it('reads format and size from the header of each decodable format', async () => {
+    const image = new Jimp({ width: 7, height: 5, color: 0xff0000ff });
+    for (const [mime, format] of [
+      ['image/png', 'png'],
+      ['image/jpeg', 'jpg'],
+      ['image/bmp', 'bmp'],
+      ['image/gif', 'gif'],
+      ['image/tiff', 'tiff'],
+    ] as const) {
+      const bytes = await image.getBuffer(mime);
+      expect(probeImage(bytes), mime).to.deep.equal({ format, width: 7, height: 5 });
+    }
+  });
+
+  it('refuses a 50000×50000 PNG bomb from its header in well under a second', () => {
+    const bomb = pngClaiming(50_000, 50_000);
+    const start = performance.now();
+    const code = codeOf(() => probeImage(bomb));
+    const elapsed = performance.now() - start;
+    expect(bomb.length).to.be.below(2000);
+    expect(code).to.equal(ErrorCode.IMAGE_TOO_LARGE);
+    // Generous bound: the probe reads a few dozen bytes; a decode would take minutes and 10 GB.
+    expect(elapsed).to.be.below(500);
+  });
+
+  it('refuses files over the byte limit before looking inside', () => {
+    expect(codeOf(() => probeImage(Buffer.alloc(11), { ...DEFAULT_LIMITS, maxBytes: 10 }))).to.equal(
+      ErrorCode.IMAGE_TOO_LARGE,
+    );
+  });
+
+  it('names empty files, text, PDF and SVG for what they are', () => {
+    expect(codeOf(() => probeImage(Buffer.alloc(0)))).to.equal(ErrorCode.EMPTY_IMAGE);
+    expect(codeOf(() => probeImage(Buffer.from('hello, I am not a picture')))).to.equal(ErrorCode.UNSUPPORTED_FORMAT);
+    try {
+      probeImage(Buffer.from('%PDF-1.7\n%âãÏÓ\n1 0 obj'));
+      expect.fail('PDF accepted');
+    } catch (error) {
+      expect((error as Error).message).to.match(/PDF is not supported/);
+    }
+    try {
+      probeImage(Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'));
+      expect.fail('SVG accepted');
+    } catch (error) {
+      expect((error as ImageError).code).to.equal(ErrorCode.UNSUPPORTED_FORMAT);
+      expect((error as Error).message).to.match(/SVG/);
+    }
+  });
+
+  it('calls a file with a known signature but a broken header corrupt', () => {
+    expect(codeOf(() => probeImage(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00])))).to.equal(ErrorCode.CORRUPT_IMAGE);
+  });
+});
