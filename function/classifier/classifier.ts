@@ -77,7 +77,10 @@ function normalizationOf(model: LocatedModel): Normalization {
 function validateTopK(value: number | undefined): number {
   const k = value ?? 5;
   if (!Number.isInteger(k) || k < 1 || k > MAX_TOP_K) {
-    throw new LambdaVisionError(ErrorCode.INVALID_OPTION, `topK must be a whole number from 1 to ${MAX_TOP_K}, got ${value}`);
+    throw new LambdaVisionError(
+      ErrorCode.INVALID_OPTION,
+      `topK must be a whole number from 1 to ${MAX_TOP_K}, got ${value}`,
+    );
   }
   return k;
 }
@@ -85,7 +88,10 @@ function validateTopK(value: number | undefined): number {
 function validateConfidence(value: number | undefined): number {
   const c = value ?? 0;
   if (!(c >= 0 && c <= 1)) {
-    throw new LambdaVisionError(ErrorCode.INVALID_OPTION, `minConfidence must be between 0 and 1, got ${value}`);
+    throw new LambdaVisionError(
+      ErrorCode.INVALID_OPTION,
+      `minConfidence must be between 0 and 1, got ${value}`,
+    );
   }
   return c;
 }
@@ -128,7 +134,10 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
   const background = manifest.backgroundClasses ?? (outputs === 1001 ? 1 : 0);
   if (background >= outputs) {
     predictor.dispose();
-    throw new ModelError(ErrorCode.MODEL_INVALID, `backgroundClasses (${background}) must be below the ${outputs} outputs`);
+    throw new ModelError(
+      ErrorCode.MODEL_INVALID,
+      `backgroundClasses (${background}) must be below the ${outputs} outputs`,
+    );
   }
   let labels: Awaited<ReturnType<typeof loadLabels>>;
   try {
@@ -176,7 +185,13 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
         input.dispose();
       }
       const inferred = performance.now();
-      const predictions = topK(scores, { kind: output, background, labels: labels.labels, topK: k, minConfidence });
+      const predictions = topK(scores, {
+        kind: output,
+        background,
+        labels: labels.labels,
+        topK: k,
+        minConfidence,
+      });
       const end = performance.now();
       return {
         predictions,

@@ -14,8 +14,14 @@ export interface RgbaImage {
  * GIF (first frame) and TIFF (first page), turns grayscale, palette and 16-bit images into 8-bit RGBA
  * and applies the EXIF orientation.
  */
-export async function decodeImage(bytes: Uint8Array, header: ImageHeader, limits: ImageLimits): Promise<RgbaImage> {
-  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+export async function decodeImage(
+  bytes: Uint8Array,
+  header: ImageHeader,
+  limits: ImageLimits,
+): Promise<RgbaImage> {
+  const buffer = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let image: Awaited<ReturnType<typeof Jimp.fromBuffer>>;
   try {
     image = await Jimp.fromBuffer(buffer, {
@@ -35,7 +41,10 @@ export async function decodeImage(bytes: Uint8Array, header: ImageHeader, limits
   }
   const { width, height, data } = image.bitmap;
   if (width < 1 || height < 1 || data.length < width * height * 4) {
-    throw new ImageError(ErrorCode.CORRUPT_IMAGE, `the ${header.format.toUpperCase()} data decodes to no pixels`);
+    throw new ImageError(
+      ErrorCode.CORRUPT_IMAGE,
+      `the ${header.format.toUpperCase()} data decodes to no pixels`,
+    );
   }
   if (width * height > limits.maxPixels) {
     throw new ImageError(

@@ -44,7 +44,8 @@ function ascii(bytes: Uint8Array, start: number, end: number): string {
   return String.fromCharCode(...bytes.subarray(start, Math.min(end, bytes.length)));
 }
 
-const isDecodable = (type: string): type is ImageFormat => (DECODABLE_FORMATS as readonly string[]).includes(type);
+const isDecodable = (type: string): type is ImageFormat =>
+  (DECODABLE_FORMATS as readonly string[]).includes(type);
 
 /**
  * Reads format and pixel dimensions from the header alone, before any decoding, and enforces the limits:
@@ -80,7 +81,10 @@ export function probeImage(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LIMI
       );
     }
     if (magic) {
-      throw new ImageError(ErrorCode.CORRUPT_IMAGE, `the ${magic.toUpperCase()} header is damaged or truncated`);
+      throw new ImageError(
+        ErrorCode.CORRUPT_IMAGE,
+        `the ${magic.toUpperCase()} header is damaged or truncated`,
+      );
     }
     throw new ImageError(
       ErrorCode.UNSUPPORTED_FORMAT,
@@ -89,7 +93,10 @@ export function probeImage(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LIMI
   }
   const { width, height } = size;
   if (!Number.isFinite(width) || !Number.isFinite(height) || width < 1 || height < 1) {
-    throw new ImageError(ErrorCode.CORRUPT_IMAGE, `the ${magic.toUpperCase()} header claims ${width}×${height} pixels`);
+    throw new ImageError(
+      ErrorCode.CORRUPT_IMAGE,
+      `the ${magic.toUpperCase()} header claims ${width}×${height} pixels`,
+    );
   }
   if (width * height > limits.maxPixels) {
     throw new ImageError(

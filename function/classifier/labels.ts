@@ -62,7 +62,10 @@ export async function loadLabels(options: {
   const classes = outputs - background;
   let file: string | undefined = explicit;
   if (explicit && !existsSync(explicit)) {
-    throw new ModelError(ErrorCode.MODEL_NOT_FOUND, `label file ${explicit} named in the manifest does not exist`);
+    throw new ModelError(
+      ErrorCode.MODEL_NOT_FOUND,
+      `label file ${explicit} named in the manifest does not exist`,
+    );
   }
   if (!file) {
     file = searchDirs.flatMap((dir) => LABEL_FILES.map((name) => path.join(dir, name))).find(existsSync);

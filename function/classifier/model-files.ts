@@ -96,7 +96,14 @@ async function tfjsFormat(file: string): Promise<ModelFormat> {
   throw new ModelError(ErrorCode.MODEL_INVALID, `${file} is neither a TensorFlow.js layers nor graph model`);
 }
 
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+const DTYPE_BYTES: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+};
 
 /** Bytes a weight takes on disk: quantized weights are stored in their quantization dtype. */
 function storedBytes(spec: io.WeightsManifestEntry): number {

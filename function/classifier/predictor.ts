@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
+import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { nativeModule } from './backend';
 import { ErrorCode, ModelError } from './errors';
@@ -14,7 +14,8 @@ export interface Predictor {
 }
 
 function firstTensor(output: tf.Tensor | tf.Tensor[] | tf.NamedTensorMap): tf.Tensor {
-  const tensor = output instanceof tf.Tensor ? output : Array.isArray(output) ? output[0] : Object.values(output)[0];
+  const tensor =
+    output instanceof tf.Tensor ? output : Array.isArray(output) ? output[0] : Object.values(output)[0];
   if (!tensor) throw new ModelError(ErrorCode.MODEL_INVALID, 'the model produced no output tensor');
   return tensor;
 }
@@ -24,7 +25,9 @@ function asScores(tensor: tf.Tensor): tf.Tensor2D {
   return tensor.rank === 2 ? (tensor as tf.Tensor2D) : tf.reshape(tensor, [tensor.shape[0] ?? 1, -1]);
 }
 
-function sizeFromShape(shape: ReadonlyArray<number | null | undefined> | undefined): [number, number] | undefined {
+function sizeFromShape(
+  shape: ReadonlyArray<number | null | undefined> | undefined,
+): [number, number] | undefined {
   // NHWC with a known H and W; anything else (NCHW, dynamic) must come from the manifest.
   if (shape?.length === 4 && shape[3] === 3 && typeof shape[1] === 'number' && typeof shape[2] === 'number') {
     if (shape[1] > 0 && shape[2] > 0) return [shape[1], shape[2]];
@@ -59,7 +62,11 @@ export async function loadPredictor(model: LocatedModel): Promise<Predictor> {
             `${model.path} is a TensorFlow SavedModel, which only the "tensorflow" backend (tfjs-node) can run; convert it with tensorflowjs_converter to use wasm or cpu`,
           );
         }
-        const saved = await native.node.loadSavedModel(model.path, model.manifest.tags, model.manifest.signature);
+        const saved = await native.node.loadSavedModel(
+          model.path,
+          model.manifest.tags,
+          model.manifest.signature,
+        );
         return {
           predict: (input) => asScores(firstTensor(saved.predict(input))),
           dispose: () => saved.dispose(),

@@ -39,7 +39,11 @@ export function cropRect(image: { width: number; height: number }, mode: ResizeM
  * resizing samples only 4 source pixels per output pixel, so a 12 MP image would alias badly and would
  * need a ~100 MB float tensor; averaging first keeps the tensor small and the result smooth.
  */
-export function cropToRgb(image: RgbaImage, rect: Rect, factor: number): { data: Float32Array; width: number; height: number } {
+export function cropToRgb(
+  image: RgbaImage,
+  rect: Rect,
+  factor: number,
+): { data: Float32Array; width: number; height: number } {
   const width = Math.max(1, Math.floor(rect.width / factor));
   const height = Math.max(1, Math.floor(rect.height / factor));
   const out = new Float32Array(width * height * 3);

@@ -45,10 +45,16 @@ export interface CliIo {
 
 const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
 
-function positiveInt(name: string, value: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+function positiveInt(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new CliError(`--${name} must be a whole number from 1 to ${max}, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new CliError(`--${name} must be a whole number from 1 to ${max}, got "${value}"`);
   return n;
 }
 
@@ -78,7 +84,8 @@ function parse(argv: readonly string[]) {
   const { values, positionals } = parsed;
   if (values.help) return { help: true as const };
   const backend = values.backend as BackendChoice;
-  if (!BACKENDS.includes(backend)) throw new CliError(`--backend must be one of ${BACKENDS.join(', ')}, got "${values.backend}"`);
+  if (!BACKENDS.includes(backend))
+    throw new CliError(`--backend must be one of ${BACKENDS.join(', ')}, got "${values.backend}"`);
   const resize = values.resize as ResizeMode | undefined;
   if (resize !== undefined && resize !== 'center-crop' && resize !== 'stretch') {
     throw new CliError(`--resize must be center-crop or stretch, got "${values.resize}"`);
@@ -107,7 +114,9 @@ function parse(argv: readonly string[]) {
 
 function humanLines(file: string, result: ClassificationResult): string {
   const [, ...rest] = result.predictions;
-  const others = rest.map((p) => `    ${(p.probability * 100).toFixed(2).padStart(6)}%  ${p.label} (classid=${p.classId})\n`);
+  const others = rest.map(
+    (p) => `    ${(p.probability * 100).toFixed(2).padStart(6)}%  ${p.label} (classid=${p.classId})\n`,
+  );
   return `${file}: ${formatOriginalLine(result)}\n${others.join('')}`;
 }
 

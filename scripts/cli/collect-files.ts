@@ -3,7 +3,17 @@ import path from 'node:path';
 import { CliError } from './cli-error';
 
 /** Extensions picked up when walking a directory; files named on the command line are always taken. */
-export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.bmp', '.gif', '.tif', '.tiff', '.webp']);
+export const IMAGE_EXTENSIONS = new Set([
+  '.jpg',
+  '.jpeg',
+  '.jpe',
+  '.png',
+  '.bmp',
+  '.gif',
+  '.tif',
+  '.tiff',
+  '.webp',
+]);
 
 async function walk(dir: string, out: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });

@@ -1,40 +1,8 @@
-import { deflateSync } from 'node:zlib';
 import { expect } from 'chai';
 import { Jimp } from 'jimp';
 import { ErrorCode, type ImageError } from '../../function/classifier/errors';
 import { DEFAULT_LIMITS, probeImage } from '../../function/classifier/image-probe';
-
-const crcTable = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(bytes: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = (crcTable[(c ^ b) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-function chunk(type: string, data: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-/** A valid PNG header claiming width×height, with a tiny IDAT: a decompression bomb of a few hundred bytes. */
-export function pngClaiming(width: number, height: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(1024))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+import { pngClaiming } from '../support/crafted-images';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -79,7 +47,9 @@ describe('image probe', () => {
 
   it('names empty files, text, PDF and SVG for what they are', () => {
     expect(codeOf(() => probeImage(Buffer.alloc(0)))).to.equal(ErrorCode.EMPTY_IMAGE);
-    expect(codeOf(() => probeImage(Buffer.from('hello, I am not a picture')))).to.equal(ErrorCode.UNSUPPORTED_FORMAT);
+    expect(codeOf(() => probeImage(Buffer.from('hello, I am not a picture')))).to.equal(
+      ErrorCode.UNSUPPORTED_FORMAT,
+    );
     try {
       probeImage(Buffer.from('%PDF-1.7\n%âãÏÓ\n1 0 obj'));
       expect.fail('PDF accepted');
@@ -87,7 +57,11 @@ describe('image probe', () => {
       expect((error as Error).message).to.match(/PDF is not supported/);
     }
     try {
-      probeImage(Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'));
+      probeImage(
+        Buffer.from(
+          '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>',
+        ),
+      );
       expect.fail('SVG accepted');
     } catch (error) {
       expect((error as ImageError).code).to.equal(ErrorCode.UNSUPPORTED_FORMAT);
@@ -96,6 +70,8 @@ describe('image probe', () => {
   });
 
   it('calls a file with a known signature but a broken header corrupt', () => {
-    expect(codeOf(() => probeImage(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00])))).to.equal(ErrorCode.CORRUPT_IMAGE);
+    expect(codeOf(() => probeImage(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00])))).to.equal(
+      ErrorCode.CORRUPT_IMAGE,
+    );
   });
 });

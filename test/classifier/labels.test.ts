@@ -17,13 +17,19 @@ describe('labels', () => {
   it('accepts a list naming only the classes, and plain text with one name per line', async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'labels.txt'), 'cat\ndog\n');
-    expect((await loadLabels({ searchDirs: [dir], outputs: 3, background: 1 })).labels).to.deep.equal(['cat', 'dog']);
+    expect((await loadLabels({ searchDirs: [dir], outputs: 3, background: 1 })).labels).to.deep.equal([
+      'cat',
+      'dog',
+    ]);
   });
 
   it('reads the labels field of a tfjs-models metadata.json', async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'metadata.json'), JSON.stringify({ labels: ['a', 'b'] }));
-    expect((await loadLabels({ searchDirs: [dir], outputs: 2, background: 0 })).labels).to.deep.equal(['a', 'b']);
+    expect((await loadLabels({ searchDirs: [dir], outputs: 2, background: 0 })).labels).to.deep.equal([
+      'a',
+      'b',
+    ]);
   });
 
   it('refuses a list whose length matches neither outputs nor classes, naming the file and the counts', async () => {

@@ -67,7 +67,10 @@ describe('model files', () => {
 
   it('rejects a manifest with unknown keys, naming the key', async () => {
     const dir = await buildTinyMobileNet(tempDir());
-    writeFileSync(path.join(dir, 'lambdavision.json'), JSON.stringify({ inputSize: [32, 32], colour: 'rgb' }));
+    writeFileSync(
+      path.join(dir, 'lambdavision.json'),
+      JSON.stringify({ inputSize: [32, 32], colour: 'rgb' }),
+    );
     const error = await rejection(locateModel(dir));
     expect(error.code).to.equal(ErrorCode.MODEL_INVALID);
     expect(error.message).to.match(/lambdavision\.json.*colour/);
@@ -80,7 +83,10 @@ describe('model files', () => {
     truncateSync(shard, 0);
     writeFileSync(
       path.join(dir, 'model.json'),
-      readFileSync(path.join(dir, 'model.json'), 'utf8').replace('group1-shard1of1.bin', 'group1-shard9of9.bin'),
+      readFileSync(path.join(dir, 'model.json'), 'utf8').replace(
+        'group1-shard1of1.bin',
+        'group1-shard9of9.bin',
+      ),
     );
     const error = await rejection(fileSystemHandler(path.join(dir, 'model.json')).load());
     expect(error.code).to.equal(ErrorCode.MODEL_NOT_FOUND);
@@ -94,7 +100,10 @@ describe('model files', () => {
     truncateSync(shard, size - 100);
     const error = await rejection(fileSystemHandler(path.join(dir, 'model.json')).load());
     expect(error.code).to.equal(ErrorCode.MODEL_INVALID);
-    expect(error.message).to.contain(shard).and.to.contain(`hold ${size - 100} bytes`).and.to.contain(`needs ${size}`);
+    expect(error.message)
+      .to.contain(shard)
+      .and.to.contain(`hold ${size - 100} bytes`)
+      .and.to.contain(`needs ${size}`);
   });
 
   it('counts uint8-quantized weights at one byte each', async () => {

@@ -10,15 +10,32 @@ const rgba = (width: number, height: number, pixel: [number, number, number, num
 
 describe('preprocess', () => {
   it('cuts the largest central square, or keeps the whole image when stretching', () => {
-    expect(cropRect({ width: 300, height: 200 }, 'center-crop')).to.deep.equal({ x: 50, y: 0, width: 200, height: 200 });
-    expect(cropRect({ width: 200, height: 301 }, 'center-crop')).to.deep.equal({ x: 0, y: 50, width: 200, height: 200 });
-    expect(cropRect({ width: 300, height: 200 }, 'stretch')).to.deep.equal({ x: 0, y: 0, width: 300, height: 200 });
+    expect(cropRect({ width: 300, height: 200 }, 'center-crop')).to.deep.equal({
+      x: 50,
+      y: 0,
+      width: 200,
+      height: 200,
+    });
+    expect(cropRect({ width: 200, height: 301 }, 'center-crop')).to.deep.equal({
+      x: 0,
+      y: 50,
+      width: 200,
+      height: 200,
+    });
+    expect(cropRect({ width: 300, height: 200 }, 'stretch')).to.deep.equal({
+      x: 0,
+      y: 0,
+      width: 300,
+      height: 200,
+    });
   });
 
   it('composites transparent pixels onto white', () => {
     const transparentRed = rgba(2, 2, [255, 0, 0, 0]);
     const halfRed = rgba(2, 2, [255, 0, 0, 128]);
-    expect(Array.from(cropToRgb(transparentRed, { x: 0, y: 0, width: 2, height: 2 }, 1).data.slice(0, 3))).to.deep.equal([255, 255, 255]);
+    expect(
+      Array.from(cropToRgb(transparentRed, { x: 0, y: 0, width: 2, height: 2 }, 1).data.slice(0, 3)),
+    ).to.deep.equal([255, 255, 255]);
     const [r, g, b] = cropToRgb(halfRed, { x: 0, y: 0, width: 2, height: 2 }, 1).data;
     expect(r).to.be.closeTo(255, 0.01);
     expect(g).to.be.closeTo(127, 0.01);
@@ -45,8 +62,16 @@ describe('preprocess', () => {
   it('maps 0..255 onto the input range and emits [1, H, W, 3]', () => {
     const black = rgba(10, 10, [0, 0, 0, 255]);
     const white = rgba(10, 10, [255, 255, 255, 255]);
-    const spec = { height: 4, width: 4, resize: 'center-crop' as const, normalization: { kind: 'range' as const, min: -1, max: 1 } };
-    const [low, high] = tf.tidy(() => [toInputTensor(black, spec).dataSync(), toInputTensor(white, spec).dataSync()]);
+    const spec = {
+      height: 4,
+      width: 4,
+      resize: 'center-crop' as const,
+      normalization: { kind: 'range' as const, min: -1, max: 1 },
+    };
+    const [low, high] = tf.tidy(() => [
+      toInputTensor(black, spec).dataSync(),
+      toInputTensor(white, spec).dataSync(),
+    ]);
     expect(tf.tidy(() => toInputTensor(black, spec).shape)).to.deep.equal([1, 4, 4, 3]);
     expect(Math.max(...(low as Float32Array))).to.be.closeTo(-1, 1e-6);
     expect(Math.min(...(high as Float32Array))).to.be.closeTo(1, 1e-6);
@@ -58,7 +83,11 @@ describe('preprocess', () => {
       height: 2,
       width: 2,
       resize: 'stretch' as const,
-      normalization: { kind: 'mean-std' as const, mean: [0.5, 0.5, 0.5] as const, std: [0.5, 0.25, 1] as const },
+      normalization: {
+        kind: 'mean-std' as const,
+        mean: [0.5, 0.5, 0.5] as const,
+        std: [0.5, 0.25, 1] as const,
+      },
     };
     const values = tf.tidy(() => Array.from(toInputTensor(grey, spec).dataSync().slice(0, 3)));
     expect(values[0]).to.be.closeTo(1, 1e-6);

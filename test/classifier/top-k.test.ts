@@ -37,8 +37,12 @@ describe('top-k', () => {
 
   it('filters by minimum confidence but always keeps the best class', () => {
     const scores = [0.4, 0.3, 0.2, 0.1];
-    expect(topK(scores, { kind: 'probabilities', background: 0, labels, topK: 4, minConfidence: 0.25 })).to.have.length(2);
-    expect(topK(scores, { kind: 'probabilities', background: 0, labels, topK: 4, minConfidence: 0.9 })).to.have.length(1);
+    expect(
+      topK(scores, { kind: 'probabilities', background: 0, labels, topK: 4, minConfidence: 0.25 }),
+    ).to.have.length(2);
+    expect(
+      topK(scores, { kind: 'probabilities', background: 0, labels, topK: 4, minConfidence: 0.9 }),
+    ).to.have.length(1);
   });
 
   it('breaks ties by the lower class id so results are stable', () => {

@@ -14,14 +14,18 @@ function existing(p: string | undefined): string | undefined {
 
 /** The default real model (MobileNet v2 1.0 224, 1001 classes with background). */
 export const realModelDir = (): string | undefined =>
-  existing(process.env.LAMBDAVISION_TEST_MODEL ?? (shared && path.join(shared, 'models', 'mobilenet_v2_1.0_224_quant')));
+  existing(
+    process.env.LAMBDAVISION_TEST_MODEL ??
+      (shared && path.join(shared, 'models', 'mobilenet_v2_1.0_224_quant')),
+  );
 
 /** Another real model by folder name under models/. */
 export const sharedModelDir = (name: string): string | undefined =>
   existing(shared && path.join(shared, 'models', name));
 
 /** Five licensed images with a sharp expected top-1. */
-export const testImagesDir = (): string | undefined => existing(shared && path.join(shared, 'models', 'test-images'));
+export const testImagesDir = (): string | undefined =>
+  existing(shared && path.join(shared, 'models', 'test-images'));
 
 /** Seven multi-object photos, for smoke tests. */
 export const photosDir = (): string | undefined => existing(shared && path.join(shared, 'images'));

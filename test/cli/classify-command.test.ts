@@ -1,0 +1,111 @@
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { Jimp } from 'jimp';
+import { type CliIo, runClassify } from '../../scripts/cli/classify-command';
+import { realModelDir, requireShared, testImagesDir } from '../support/shared-data';
+import { buildTinyMobileNet, tempDir } from '../support/tiny-models';
+
+function captureIo(env: NodeJS.ProcessEnv = {}): CliIo & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s), isTTY: false },
+    env,
+    out: () => out,
+    err: () => err,
+  };
+}
+
+describe('classify command', () => {
+  let modelDir: string;
+  let photos: string;
+  before(async () => {
+    modelDir = await buildTinyMobileNet(tempDir());
+    photos = tempDir();
+    const image = new Jimp({ width: 40, height: 30, color: 0x884422ff });
+    writeFileSync(path.join(photos, 'a.png'), await image.getBuffer('image/png'));
+    mkdirSync(path.join(photos, 'nested'));
+    writeFileSync(path.join(photos, 'nested', 'b.jpg'), await image.getBuffer('image/jpeg'));
+    writeFileSync(path.join(photos, 'notes.txt'), 'not picked up: not an image extension');
+  });
+
+  it('prints usage and exits 2 when no file is named', async () => {
+    const io = captureIo();
+    expect(await runClassify(['--model', modelDir], io)).to.equal(2);
+    expect(io.err()).to.contain('name at least one image file').and.to.contain('Usage:');
+  });
+
+  it('exits 2 on an unknown flag or a bad value, saying which', async () => {
+    const io = captureIo();
+    expect(await runClassify(['--colour', 'x.jpg'], io)).to.equal(2);
+    expect(io.err()).to.contain("'--colour'");
+    const io2 = captureIo();
+    expect(await runClassify(['--top', '0', photos], io2)).to.equal(2);
+    expect(io2.err()).to.contain('--top must be a whole number from 1 to 100');
+  });
+
+  it('exits 2 and says how to get a model when the model is missing', async () => {
+    const io = captureIo();
+    expect(await runClassify(['--model', path.join(tempDir(), 'none'), photos], io)).to.equal(2);
+    expect(io.err()).to.contain('MODEL_NOT_FOUND').and.to.contain('npm run fetch-model');
+  });
+
+  it('walks directories recursively, prints the original line for each image and exits 0', async () => {
+    const io = captureIo();
+    expect(await runClassify(['--model', modelDir, '--top', '2', photos], io)).to.equal(0);
+    const lines = io.out().trim().split('\n');
+    expect(lines[0]).to.match(/a\.png: score=\d\.\d{6} classid=\d+ human=.+/);
+    expect(lines[2]).to.match(/nested\/b\.jpg: score=/);
+    expect(lines).to.have.length(4); // best + one more class per image
+    expect(io.err()).to.contain('2 classified, 0 failed');
+  });
+
+  it('keeps going past a bad file, reports it with its code on stderr and exits 1', async () => {
+    const dir = tempDir();
+    copyFileSync(path.join(photos, 'a.png'), path.join(dir, 'good.png'));
+    writeFileSync(path.join(dir, 'bad.jpg'), 'this is text, not a JPEG');
+    const io = captureIo();
+    expect(await runClassify(['--model', modelDir, dir], io)).to.equal(1);
+    expect(io.err()).to.match(/bad\.jpg: error UNSUPPORTED_FORMAT: not a recognised image/);
+    expect(io.out()).to.match(/good\.png: score=/);
+    expect(io.err()).to.contain('1 classified, 1 failed');
+  });
+
+  it('writes one JSON object per file with --json, errors included', async () => {
+    const dir = tempDir();
+    copyFileSync(path.join(photos, 'a.png'), path.join(dir, 'good.png'));
+    writeFileSync(path.join(dir, 'empty.png'), '');
+    const io = captureIo();
+    expect(await runClassify(['--model', modelDir, '--json', '--top', '3', dir], io)).to.equal(1);
+    const records = io
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(records[0]).to.deep.include({
+      file: path.join(dir, 'empty.png'),
+      error: { code: 'EMPTY_IMAGE', message: 'the file is empty (0 bytes)' },
+    });
+    expect(records[1].predictions).to.have.length(3);
+    expect(records[1]).to.include.keys('model', 'backend', 'image', 'timings');
+  });
+
+  it('uses LAMBDAVISION_MODEL_DIR when --model is not given', async () => {
+    const io = captureIo({ LAMBDAVISION_MODEL_DIR: modelDir });
+    expect(await runClassify([path.join(photos, 'a.png')], io)).to.equal(0);
+  });
+
+  it('prints the classes the issue expects for the shared test images', async function () {
+    const realModel = requireShared(this, realModelDir());
+    const images = requireShared(this, testImagesDir());
+    const io = captureIo();
+    expect(await runClassify(['--model', realModel, '--top', '1', images], io)).to.equal(0);
+    const out = io.out();
+    expect(out).to.match(/bird\.bmp: score=0\.99\d+ classid=19 human=chickadee/);
+    expect(out).to.match(/parrot\.jpg: score=0\.99\d+ classid=88 human=macaw/);
+    expect(out).to.match(/hot_dog\.jpg: score=0\.9\d+ classid=934 human=hotdog/);
+    expect(out).to.match(/cat\.bmp: score=0\.\d+ classid=285 human=Egyptian cat/);
+  });
+});
