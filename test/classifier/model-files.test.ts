@@ -14,6 +14,12 @@ async function rejection(promise: Promise<unknown>): Promise<ModelError> {
   throw new Error('expected a rejection');
 }
 
+function loadArtifacts(dir: string) {
+  const { load } = fileSystemHandler(path.join(dir, 'model.json'));
+  if (!load) throw new Error('the handler cannot load');
+  return load();
+}
+
 describe('model files', () => {
   let layersDir: string;
   before(async () => {
@@ -88,7 +94,7 @@ describe('model files', () => {
         'group1-shard9of9.bin',
       ),
     );
-    const error = await rejection(fileSystemHandler(path.join(dir, 'model.json')).load());
+    const error = await rejection(loadArtifacts(dir));
     expect(error.code).to.equal(ErrorCode.MODEL_NOT_FOUND);
     expect(error.message).to.contain('group1-shard9of9.bin');
   });
@@ -98,7 +104,7 @@ describe('model files', () => {
     const shard = path.join(dir, 'group1-shard1of1.bin');
     const size = readFileSync(shard).length;
     truncateSync(shard, size - 100);
-    const error = await rejection(fileSystemHandler(path.join(dir, 'model.json')).load());
+    const error = await rejection(loadArtifacts(dir));
     expect(error.code).to.equal(ErrorCode.MODEL_INVALID);
     expect(error.message)
       .to.contain(shard)
@@ -108,7 +114,7 @@ describe('model files', () => {
 
   it('counts uint8-quantized weights at one byte each', async () => {
     const dir = buildTinyGraphModel(tempDir(), { classes: 10 });
-    const artifacts = await fileSystemHandler(path.join(dir, 'model.json')).load();
+    const artifacts = await loadArtifacts(dir);
     expect((artifacts.weightData as ArrayBuffer).byteLength).to.equal(2 * 4 + 3 * 10);
   });
 });
