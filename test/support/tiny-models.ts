@@ -32,13 +32,22 @@ async function saveLayersModel(model: tfl.LayersModel, dir: string): Promise<voi
   });
 }
 
-export async function buildTinyMobileNet(dir: string, options: { size?: number; classes?: number } = {}): Promise<string> {
+export async function buildTinyMobileNet(
+  dir: string,
+  options: { size?: number; classes?: number } = {},
+): Promise<string> {
   const size = options.size ?? 32;
   const input = tfl.input({ shape: [size, size, 3] });
-  let x = tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', seed: 1 } as never).apply(input) as tfl.SymbolicTensor;
-  x = tfl.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu', seed: 2 } as never).apply(x) as tfl.SymbolicTensor;
+  let x = tfl.layers
+    .conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', seed: 1 } as never)
+    .apply(input) as tfl.SymbolicTensor;
+  x = tfl.layers
+    .depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu', seed: 2 } as never)
+    .apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.globalAveragePooling2d({}).apply(x) as tfl.SymbolicTensor;
-  const output = tfl.layers.dense({ units: options.classes ?? 1001, activation: 'softmax', seed: 3 } as never).apply(x) as tfl.SymbolicTensor;
+  const output = tfl.layers
+    .dense({ units: options.classes ?? 1001, activation: 'softmax', seed: 3 } as never)
+    .apply(x) as tfl.SymbolicTensor;
   await saveLayersModel(tfl.model({ inputs: input, outputs: output }), dir);
   return dir;
 }
@@ -46,8 +55,12 @@ export async function buildTinyMobileNet(dir: string, options: { size?: number; 
 export async function buildTinyResNet(dir: string, options: { size?: number } = {}): Promise<string> {
   const size = options.size ?? 32;
   const input = tfl.input({ shape: [size, size, 3] });
-  const stem = tfl.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(input) as tfl.SymbolicTensor;
-  const branch = tfl.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same' }).apply(stem) as tfl.SymbolicTensor;
+  const stem = tfl.layers
+    .conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' })
+    .apply(input) as tfl.SymbolicTensor;
+  const branch = tfl.layers
+    .conv2d({ filters: 8, kernelSize: 3, padding: 'same' })
+    .apply(stem) as tfl.SymbolicTensor;
   const normed = tfl.layers.batchNormalization({}).apply(branch) as tfl.SymbolicTensor;
   const residual = tfl.layers.add().apply([stem, normed]) as tfl.SymbolicTensor;
   const activated = tfl.layers.activation({ activation: 'relu' }).apply(residual) as tfl.SymbolicTensor;
@@ -70,11 +83,42 @@ export function buildTinyGraphModel(dir: string, options: { size?: number; class
   const scale = 0.01;
   const min = -1.28;
   const nodes = [
-    { name: 'input', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: [dim(-1), dim(size), dim(size), dim(3)] } } } },
-    { name: 'axes', op: 'Const', attr: { dtype: { type: 'DT_INT32' }, value: { tensor: { dtype: 'DT_INT32', tensorShape: { dim: [dim(2)] } } } } },
-    { name: 'mean', op: 'Mean', input: ['input', 'axes'], attr: { keep_dims: { b: false }, T: { type: 'DT_FLOAT' } } },
-    { name: 'w', op: 'Const', attr: { dtype: { type: 'DT_FLOAT' }, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: [dim(3), dim(classes)] } } } } },
-    { name: 'logits', op: 'MatMul', input: ['mean', 'w'], attr: { transpose_a: { b: false }, transpose_b: { b: false }, T: { type: 'DT_FLOAT' } } },
+    {
+      name: 'input',
+      op: 'Placeholder',
+      attr: {
+        dtype: { type: 'DT_FLOAT' },
+        shape: { shape: { dim: [dim(-1), dim(size), dim(size), dim(3)] } },
+      },
+    },
+    {
+      name: 'axes',
+      op: 'Const',
+      attr: {
+        dtype: { type: 'DT_INT32' },
+        value: { tensor: { dtype: 'DT_INT32', tensorShape: { dim: [dim(2)] } } },
+      },
+    },
+    {
+      name: 'mean',
+      op: 'Mean',
+      input: ['input', 'axes'],
+      attr: { keep_dims: { b: false }, T: { type: 'DT_FLOAT' } },
+    },
+    {
+      name: 'w',
+      op: 'Const',
+      attr: {
+        dtype: { type: 'DT_FLOAT' },
+        value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: [dim(3), dim(classes)] } } },
+      },
+    },
+    {
+      name: 'logits',
+      op: 'MatMul',
+      input: ['mean', 'w'],
+      attr: { transpose_a: { b: false }, transpose_b: { b: false }, T: { type: 'DT_FLOAT' } },
+    },
     { name: 'probabilities', op: 'Softmax', input: ['logits'], attr: { T: { type: 'DT_FLOAT' } } },
   ];
   const axes = new Int32Array([1, 2]);
@@ -85,7 +129,13 @@ export function buildTinyGraphModel(dir: string, options: { size?: number; class
     generatedBy: 'lambdavision tests',
     modelTopology: { node: nodes, library: {}, versions: { producer: 1 } },
     signature: {
-      inputs: { input: { name: 'input:0', dtype: 'DT_FLOAT', tensorShape: { dim: [dim(-1), dim(size), dim(size), dim(3)] } } },
+      inputs: {
+        input: {
+          name: 'input:0',
+          dtype: 'DT_FLOAT',
+          tensorShape: { dim: [dim(-1), dim(size), dim(size), dim(3)] },
+        },
+      },
       outputs: { probabilities: { name: 'probabilities:0', dtype: 'DT_FLOAT' } },
     },
     weightsManifest: [
