@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import { BACKENDS, type BackendChoice, DEFAULT_LIMITS, MAX_TOP_K } from '../classifier';
+
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+export interface LambdaConfig {
+  modelDir: string;
+  backend: BackendChoice;
+  topK: number;
+  minConfidence: number;
+  /** Where results go; undefined means the bucket the image came from. */
+  resultsBucket: string | undefined;
+  resultsPrefix: string;
+  /** Only keys under it are classified ('' means every key). */
+  uploadPrefix: string;
+  maxObjectBytes: number;
+  maxPixels: number;
+  logLevel: LogLevelName;
+  serviceName: string;
+  metricsNamespace: string;
+}
+
+export const CONFIG_DEFAULTS = {
+  modelDir: '/opt/model',
+  backend: 'auto',
+  topK: 5,
+  minConfidence: 0,
+  resultsPrefix: 'results/',
+  uploadPrefix: 'uploads/',
+  maxObjectBytes: DEFAULT_LIMITS.maxBytes,
+  maxPixels: DEFAULT_LIMITS.maxPixels,
+  logLevel: 'INFO',
+  serviceName: 'lambdavision',
+  metricsNamespace: 'LambdaVision',
+} as const satisfies Partial<LambdaConfig>;
+
+/** A setting that cannot be used; the message names the variable, so a failed init says what to fix. */
+export class ConfigError extends Error {
+  readonly variables: string[];
+  constructor(variables: string[], message: string) {
+    super(message);
+    this.name = 'ConfigError';
+    this.variables = variables;
+  }
+}
+
+// Unset, empty and blank all mean "use the default", as in Powertools' env helpers.
+const blankToUndefined = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() === ''
+    ? undefined
+    : typeof value === 'string'
+      ? value.trim()
+      : value;
+
+const setting = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema);
+
+const wholeNumber = (fallback: number, max = Number.MAX_SAFE_INTEGER) => {
+  const error =
+    max === Number.MAX_SAFE_INTEGER
+      ? 'must be a positive whole number'
+      : `must be a whole number from 1 to ${max}`;
+  return setting(
+    z.coerce.number({ error }).int({ error }).min(1, { error }).max(max, { error }).default(fallback),
+  );
+};
+
+// S3's rules for general purpose bucket names, loosely: 3-63 lowercase letters, digits, dots, hyphens.
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+const envSchema = z
+  .object({
+    MODEL_DIR: setting(z.string().default(CONFIG_DEFAULTS.modelDir)),
+    BACKEND: setting(
+      z
+        .string()
+        .toLowerCase()
+        .pipe(z.enum(BACKENDS, { error: `must be one of ${BACKENDS.join(', ')}` }))
+        .default(CONFIG_DEFAULTS.backend),
+    ),
+    TOP_K: wholeNumber(CONFIG_DEFAULTS.topK, MAX_TOP_K),
+    MIN_CONFIDENCE: setting(
+      z.coerce
+        .number({ error: 'must be a number from 0 to 1' })
+        .min(0, { error: 'must be a number from 0 to 1' })
+        .max(1, { error: 'must be a number from 0 to 1' })
+        .default(CONFIG_DEFAULTS.minConfidence),
+    ),
+    RESULTS_BUCKET: setting(
+      z.string().regex(BUCKET_NAME, { error: 'must be an S3 bucket name (3-63 of a-z 0-9 . -)' }).optional(),
+    ),
+    // Prefixes are taken as written: S3 prefixes need not end in "/". Blank is kept, not defaulted.
+    RESULTS_PREFIX: z.string().default(CONFIG_DEFAULTS.resultsPrefix),
+    UPLOAD_PREFIX: z.string().default(CONFIG_DEFAULTS.uploadPrefix),
+    MAX_OBJECT_BYTES: wholeNumber(CONFIG_DEFAULTS.maxObjectBytes),
+    MAX_PIXELS: wholeNumber(CONFIG_DEFAULTS.maxPixels),
+    LOG_LEVEL: setting(
+      z
+        .string()
+        .toUpperCase()
+        .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }))
+        .default(CONFIG_DEFAULTS.logLevel),
+    ),
+    POWERTOOLS_SERVICE_NAME: setting(z.string().default(CONFIG_DEFAULTS.serviceName)),
+    POWERTOOLS_METRICS_NAMESPACE: setting(z.string().default(CONFIG_DEFAULTS.metricsNamespace)),
+  })
+  .superRefine((env, ctx) => {
+    if (env.RESULTS_BUCKET !== undefined) return;
+    // Same bucket: results must be told apart from uploads, or each result would trigger the function.
+    if (env.RESULTS_PREFIX === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RESULTS_PREFIX'],
+        message: 'must not be empty while results go to the source bucket (RESULTS_BUCKET unset)',
+      });
+    } else if (env.UPLOAD_PREFIX.startsWith(env.RESULTS_PREFIX)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RESULTS_PREFIX'],
+        message: `must not be the start of UPLOAD_PREFIX "${env.UPLOAD_PREFIX}": every upload would be taken for a result`,
+      });
+    }
+  });
+
+/**
+ * Reads and checks the function's settings once, at init. All bad variables are reported together,
+ * each with its name and the value found.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): LambdaConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const variables: string[] = [];
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '(environment)');
+      variables.push(name);
+      const value = env[name];
+      return `${name} ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
+    });
+    throw new ConfigError(variables, `invalid configuration: ${lines.join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    modelDir: e.MODEL_DIR,
+    backend: e.BACKEND,
+    topK: e.TOP_K,
+    minConfidence: e.MIN_CONFIDENCE,
+    resultsBucket: e.RESULTS_BUCKET,
+    resultsPrefix: e.RESULTS_PREFIX,
+    uploadPrefix: e.UPLOAD_PREFIX,
+    maxObjectBytes: e.MAX_OBJECT_BYTES,
+    maxPixels: e.MAX_PIXELS,
+    logLevel: e.LOG_LEVEL,
+    serviceName: e.POWERTOOLS_SERVICE_NAME,
+    metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
+  };
+}

@@ -1,0 +1,56 @@
+import type { BuildOptions } from 'esbuild';
+
+/**
+ * The Lambda bundle's esbuild options: the single source of truth that the SAM template's
+ * Metadata.BuildProperties must match (a test compares them).
+ */
+
+/** Relative to the project root. */
+export const FUNCTION_ENTRY = 'function/lambda/index.ts';
+
+/** Lambda loads `index.js` and calls its `handler` export: Handler `index.handler`. */
+export const FUNCTION_OUTPUT = 'index.js';
+export const FUNCTION_HANDLER = 'index.handler';
+
+/**
+ * Provided at run time by a layer under /opt/nodejs/node_modules, never bundled: one tfjs-core instance
+ * shared by the backends, and the native tfjs-node only where the native layer is attached.
+ */
+export const LAYER_PROVIDED = [
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-layers',
+  '@tensorflow/tfjs-converter',
+  '@tensorflow/tfjs-backend-cpu',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-node',
+] as const;
+
+/** Lambda's runtime for the function (nodejs24.x); esbuild's target must follow it. */
+export const LAMBDA_RUNTIME = 'nodejs24.x';
+
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  // CommonJS: Lambda's NODE_PATH (where layers live) is only searched by require().
+  format: 'cjs',
+  // With NODE_OPTIONS=--enable-source-maps, stack traces point at the TypeScript sources.
+  sourcemap: true,
+  minify: false,
+  external: [...LAYER_PROVIDED],
+} as const satisfies BuildOptions;
+
+/** Full options to build the function into `outdir` (index.js and index.js.map). */
+export function functionBuildOptions(projectRoot: string, outdir: string): BuildOptions {
+  return {
+    ...BUNDLE_OPTIONS,
+    external: [...BUNDLE_OPTIONS.external],
+    absWorkingDir: projectRoot,
+    entryPoints: [FUNCTION_ENTRY],
+    outfile: `${outdir}/${FUNCTION_OUTPUT}`,
+    metafile: true,
+    logLevel: 'warning',
+    // module-require.ts only reaches import.meta where `require` is missing, never in this CJS bundle.
+    logOverride: { 'empty-import-meta': 'silent' },
+  };
+}

@@ -1,0 +1,196 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { Jimp } from 'jimp';
+import { CONFIG_DEFAULTS } from '../../function/lambda/config';
+import { resultLocationFor } from '../../function/lambda/result-key';
+import { parseS3Event } from '../../function/lambda/s3-event';
+import { CliError } from '../cli/cli-error';
+import { buildFunctionBundle, PROJECT_ROOT } from './function-bundle';
+import { createSandbox, invokeInSandbox } from './lambda-sandbox';
+import { localModelDir } from './local-model-dir';
+import { startLocalS3 } from './local-s3';
+
+export const INVOKE_USAGE = `usage: npm run invoke -- EVENT.json [--image FILE] [--model DIR] [--env-vars FILE] [--repeat N] [--timeout MS]
+
+Builds the Lambda bundle, starts a local S3 server, puts the image at each record's bucket/key, runs the
+bundled handler on the event in a Lambda-like process (Node 24, NODE_PATH layer), and prints the logs
+(stderr) and the stored results (stdout).
+
+  EVENT.json        an S3 put event, e.g. events/s3-put.json
+  --image FILE      the image to upload (default: a generated test pattern)
+  --model DIR       model folder (default: LAMBDAVISION_MODEL_DIR, else .lambdavision/models/default)
+  --env-vars FILE   function settings as for \`sam local invoke --env-vars\` (e.g. events/env.json)
+  --repeat N        invoke N times in the same process: the first is cold, the others warm (default 1)
+  --timeout MS      the function's timeout (default 30000)`;
+
+export interface InvokeIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const stdio: InvokeIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/** Variables from a `sam local invoke --env-vars` file: `Parameters` (all functions) and per-function maps. */
+export async function readEnvVars(file: string): Promise<Record<string, string>> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (cause) {
+    throw new CliError(`cannot read --env-vars ${file}: ${(cause as Error).message}`);
+  }
+  const env: Record<string, string> = {};
+  if (typeof json !== 'object' || json === null) throw new CliError(`${file}: expected a JSON object`);
+  const sections = Object.entries(json as Record<string, unknown>).sort(([a], [b]) =>
+    a === 'Parameters' ? -1 : b === 'Parameters' ? 1 : 0,
+  );
+  for (const [, vars] of sections) {
+    if (typeof vars !== 'object' || vars === null) continue;
+    for (const [name, value] of Object.entries(vars)) env[name] = String(value);
+  }
+  return env;
+}
+
+/** A 224×224 gradient JPEG: something to classify when no --image is given. */
+async function testPattern(): Promise<Uint8Array> {
+  const size = 224;
+  const image = new Jimp({ width: size, height: size, color: 0x000000ff });
+  const { data } = image.bitmap;
+  image.scan(0, 0, size, size, (x, y, idx) => {
+    data[idx] = x;
+    data[idx + 1] = y;
+    data[idx + 2] = 255 - x;
+  });
+  return image.getBuffer('image/jpeg');
+}
+
+function positiveInt(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CliError(`${flag} must be a positive whole number, got "${value}"`);
+  return n;
+}
+
+/** `npm run invoke`: returns the exit status (0 ok, 1 the function failed, 2 a usage error). */
+export async function runInvoke(argv: string[], io: InvokeIo = stdio): Promise<number> {
+  try {
+    return await invoke(argv, io);
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.err(`error: ${error.message}\n\n${INVOKE_USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+async function invoke(argv: string[], io: InvokeIo): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (cause) {
+    throw new CliError((cause as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.out(`${INVOKE_USAGE}\n`);
+    return 0;
+  }
+  const [eventFile, ...extra] = positionals;
+  if (!eventFile || extra.length > 0) throw new CliError('give exactly one event file');
+  const modelDir = localModelDir(values.model);
+  const repeat = positiveInt(values.repeat, '--repeat', 1);
+  const timeoutMs = positiveInt(values.timeout, '--timeout', 30_000);
+  const fileEnv = values['env-vars'] ? await readEnvVars(values['env-vars']) : {};
+
+  let event: unknown;
+  try {
+    event = JSON.parse(await readFile(eventFile, 'utf8'));
+  } catch (cause) {
+    throw new CliError(`cannot read event ${eventFile}: ${(cause as Error).message}`);
+  }
+  let records: ReturnType<typeof parseS3Event>;
+  try {
+    records = parseS3Event(event);
+  } catch (cause) {
+    throw new CliError(`${eventFile}: ${(cause as Error).message}`);
+  }
+  let image: Uint8Array;
+  if (values.image) {
+    image = await readFile(values.image).catch((cause: Error) => {
+      throw new CliError(`cannot read --image ${values.image}: ${cause.message}`);
+    });
+  } else {
+    io.err('no --image: uploading a generated 224x224 test pattern (pass --image FILE for a photo)\n');
+    image = await testPattern();
+  }
+
+  const bundle = await buildFunctionBundle();
+  io.err(
+    `built ${path.relative(PROJECT_ROOT, bundle.file)} (${(bundle.bytes / 1024).toFixed(0)} KiB) in ${Math.round(bundle.ms)} ms\n`,
+  );
+
+  const settings = {
+    resultsBucket: fileEnv.RESULTS_BUCKET || undefined,
+    resultsPrefix: fileEnv.RESULTS_PREFIX ?? CONFIG_DEFAULTS.resultsPrefix,
+  };
+  const buckets = new Set(records.map((r) => r.bucket));
+  if (settings.resultsBucket) buckets.add(settings.resultsBucket);
+  const s3 = await startLocalS3({ buckets: [...buckets] });
+  const sandbox = await createSandbox(bundle.dir);
+  try {
+    const client = s3.client();
+    for (const record of records) {
+      await client.send(new PutObjectCommand({ Bucket: record.bucket, Key: record.key, Body: image }));
+      io.err(
+        `put ${image.length} bytes at s3://${record.bucket}/${record.key} (local S3 at ${s3.endpoint})\n`,
+      );
+    }
+    io.err(
+      `invoking the bundle with ${path.relative(process.cwd(), path.resolve(eventFile))}, model ${modelDir}\n\n`,
+    );
+    const outcome = await invokeInSandbox(sandbox, {
+      env: { ...fileEnv, ...s3.env, MODEL_DIR: modelDir },
+      events: Array.from({ length: repeat }, () => event),
+      timeoutMs,
+      onOutput: (chunk) => io.err(chunk),
+    });
+    io.err(`\nNode ${outcome.node}, init ${outcome.initMs} ms, max RSS ${outcome.maxRssMb} MB\n`);
+    if (outcome.initError) return 1;
+
+    for (const record of records) {
+      const where = resultLocationFor(record, settings);
+      try {
+        const stored = await client.send(new GetObjectCommand({ Bucket: where.bucket, Key: where.key }));
+        io.err(`\nresult s3://${where.bucket}/${where.key}:\n`);
+        io.out(await (stored.Body?.transformToString() ?? Promise.resolve('')));
+      } catch {
+        io.err(`\nno result at s3://${where.bucket}/${where.key}\n`);
+      }
+    }
+    return outcome.invocations.some((i) => i.error) ? 1 : 0;
+  } finally {
+    await sandbox.dispose();
+    await s3.close();
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      image: { type: 'string' },
+      model: { type: 'string' },
+      'env-vars': { type: 'string' },
+      repeat: { type: 'string' },
+      timeout: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
