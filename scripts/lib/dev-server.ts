@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import { type Classifier, loadClassifier } from '../../function/classifier';
+import { type LambdaConfig, loadConfig } from '../../function/lambda/config';
+import { createHandler, type LogSink, type MetricsSink } from '../../function/lambda/handler';
+import { resultLocationFor } from '../../function/lambda/result-key';
+import { decodeS3Key } from '../../function/lambda/s3-event';
+import { S3ObjectStore } from '../../function/lambda/s3-object-store';
+import { CliError } from '../cli/cli-error';
+import { LOCAL_S3_CREDENTIALS, LOCAL_S3_REGION, type S3NotificationRecord, startLocalS3 } from './local-s3';
+
+export const DEFAULT_DEV_PORT = 4569;
+export const DEFAULT_DEV_BUCKET = 'lambdavision';
+
+export interface DevServerOptions {
+  modelDir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  bucket?: string;
+  /** Function settings (TOP_K, RESULTS_PREFIX, ...), read as Lambda would read its environment. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** An already loaded classifier (tests share one); loaded from modelDir otherwise. */
+  classifier?: Classifier;
+  logger?: LogSink;
+  /** Messages for the person at the terminal. */
+  say?: (line: string) => void;
+  /** The function's `score=…` line; stdout by default. */
+  print?: (line: string) => void;
+}
+
+export interface DevServer {
+  endpoint: string;
+  port: number;
+  bucket: string;
+  config: LambdaConfig;
+  /** What to type in another terminal. */
+  instructions: string;
+  /** Resolves once every upload seen so far has been handled. */
+  idle(): Promise<void>;
+  /** Uploads handled, and how many of them made the handler throw. */
+  stats(): { handled: number; threw: number };
+  close(): Promise<void>;
+}
+
+// The dev loop has no CloudWatch: metrics would only be EMF noise on the terminal.
+const noMetrics: MetricsSink = {
+  addMetric: () => undefined,
+  captureColdStartMetric: () => undefined,
+  publishStoredMetrics: () => undefined,
+};
+
+function devContext(functionName: string): Context {
+  const deadline = Date.now() + 60_000;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${LOCAL_S3_REGION}:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'dev',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export function devInstructions(endpoint: string, bucket: string, config: LambdaConfig): string {
+  const results = resultLocationFor({ bucket, key: `${config.uploadPrefix}photo.jpg` }, config);
+  return [
+    'In another terminal (s3rver accepts only this key pair):',
+    `  export AWS_ACCESS_KEY_ID=${LOCAL_S3_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_S3_CREDENTIALS.secretAccessKey} AWS_DEFAULT_REGION=${LOCAL_S3_REGION}`,
+    `  aws s3 cp photo.jpg s3://${bucket}/${config.uploadPrefix} --endpoint-url ${endpoint}`,
+    `  aws s3 cp "s3://${results.bucket}/${results.key}" - --endpoint-url ${endpoint}`,
+    `  aws s3 ls s3://${results.bucket}/${config.resultsPrefix} --recursive --endpoint-url ${endpoint}`,
+  ].join('\n');
+}
+
+/**
+ * `npm run dev`: a local S3 endpoint with the bucket created, running the handler (the same
+ * createHandler the Lambda uses, over the real S3 wire protocol) on each object created under the
+ * upload prefix, one at a time. A failing upload is reported and the server keeps serving.
+ */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const bucket = options.bucket ?? DEFAULT_DEV_BUCKET;
+  const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  let config: LambdaConfig;
+  try {
+    config = loadConfig({ ...options.env, MODEL_DIR: options.modelDir });
+  } catch (cause) {
+    throw new CliError((cause as Error).message);
+  }
+  const classifier =
+    options.classifier ??
+    (await loadClassifier({
+      modelDir: config.modelDir,
+      backend: config.backend,
+      limits: { maxBytes: config.maxObjectBytes, maxPixels: config.maxPixels },
+    }));
+  const buckets = [
+    bucket,
+    ...(config.resultsBucket && config.resultsBucket !== bucket ? [config.resultsBucket] : []),
+  ];
+  let s3: Awaited<ReturnType<typeof startLocalS3>>;
+  try {
+    s3 = await startLocalS3({ port: options.port ?? DEFAULT_DEV_PORT, buckets });
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new CliError(
+        `port ${options.port ?? DEFAULT_DEV_PORT} is in use: pass --port N (0 for any free port)`,
+      );
+    }
+    throw cause;
+  }
+  const functionName = 'lambdavision-dev';
+  const handler = createHandler({
+    store: new S3ObjectStore(s3.client()),
+    classifier,
+    logger: options.logger ?? new Logger({ serviceName: config.serviceName, logLevel: config.logLevel }),
+    metrics: noMetrics,
+    config,
+    print: options.print,
+  });
+
+  let queue: Promise<void> = Promise.resolve();
+  const counts = { handled: 0, threw: 0 };
+  const handle = async (record: S3NotificationRecord) => {
+    const key = decodeS3Key(record.s3.object.key);
+    try {
+      const summary = await handler({ Records: [record] }, devContext(functionName));
+      for (const outcome of summary.records) {
+        if (outcome.result) {
+          say(`  -> ${outcome.status}: s3://${outcome.result.bucket}/${outcome.result.key}`);
+        }
+      }
+    } catch (error) {
+      counts.threw += 1;
+      say(`  !! s3://${bucket}/${key}: the handler threw (Lambda would retry): ${(error as Error).message}`);
+    } finally {
+      counts.handled += 1;
+    }
+  };
+  const stopListening = s3.onObjectCreated((record) => {
+    const key = decodeS3Key(record.s3.object.key);
+    // The S3 trigger's filter: only uploads start the function, never its own results.
+    if (record.s3.bucket.name !== bucket || !key.startsWith(config.uploadPrefix)) return;
+    say(`upload: s3://${bucket}/${key} (${record.s3.object.size ?? '?'} bytes)`);
+    queue = queue.then(() => handle(record));
+  });
+
+  return {
+    endpoint: s3.endpoint,
+    port: s3.port,
+    bucket,
+    config,
+    instructions: devInstructions(s3.endpoint, bucket, config),
+    idle: async () => {
+      // Events fire after S3's response; a turn of the event loop lets a just-finished upload enqueue.
+      await new Promise((resolve) => setImmediate(resolve));
+      await queue;
+    },
+    stats: () => ({ ...counts }),
+    async close() {
+      stopListening();
+      await queue;
+      await s3.close();
+      if (!options.classifier) classifier.dispose();
+    },
+  };
+}
