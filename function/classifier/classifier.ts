@@ -2,6 +2,13 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendChoice, type BackendName, selectBackend } from './backend';
 import { decodeImage } from './decode';
+import {
+  DECODERS,
+  type DecodedImage,
+  type Decoder,
+  type DecoderName,
+  loadSharpDecoder,
+} from './decode-sharp';
 import { ErrorCode, LambdaVisionError, ModelError } from './errors';
 import { DEFAULT_LIMITS, type ImageFormat, type ImageLimits, probeImage } from './image-probe';
 import { loadLabels } from './labels';
@@ -17,6 +24,11 @@ export interface ClassifierOptions {
   limits?: Partial<ImageLimits>;
   /** Overrides the manifest's resize mode. */
   resize?: ResizeMode;
+  /**
+   * `jimp` (default): pure JavaScript, nothing native to ship. `sharp`: libvips with JPEG shrink-on-load,
+   * several times faster on large photos (see bench/REPORT.md); needs the sharp package at run time.
+   */
+  decoder?: DecoderName;
 }
 
 export interface ModelInfo {
@@ -66,12 +78,28 @@ const DEFAULT_RESIZE: ResizeMode = 'center-crop';
 export const MAX_TOP_K = 100;
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
+// A shrinking decoder reports the full size separately from the pixels it kept.
+const size = (image: DecodedImage) => ({
+  width: image.original?.width ?? image.width,
+  height: image.original?.height ?? image.height,
+});
 
 function normalizationOf(model: LocatedModel): Normalization {
   const { inputRange, normalize } = model.manifest;
   if (normalize) return { kind: 'mean-std', mean: normalize.mean, std: normalize.std };
   if (inputRange) return { kind: 'range', min: inputRange[0], max: inputRange[1] };
   return DEFAULT_RANGE;
+}
+
+function validateDecoder(value: DecoderName | undefined): DecoderName {
+  const name = value ?? 'jimp';
+  if (!DECODERS.includes(name)) {
+    throw new LambdaVisionError(
+      ErrorCode.INVALID_OPTION,
+      `unknown decoder "${String(value)}": use one of ${DECODERS.join(', ')}`,
+    );
+  }
+  return name;
 }
 
 function validateTopK(value: number | undefined): number {
@@ -102,6 +130,8 @@ function validateConfidence(value: number | undefined): number {
  * not pay for kernel compilation.
  */
 export async function loadClassifier(options: ClassifierOptions): Promise<Classifier> {
+  // Before the model: a missing sharp fails fast and leaks nothing.
+  const sharpDecoderFor = validateDecoder(options.decoder) === 'sharp' ? loadSharpDecoder() : undefined;
   const backend = await selectBackend(options.backend ?? 'auto');
   const limits: ImageLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const located = await locateModel(options.modelDir);
@@ -122,6 +152,7 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
     resize: options.resize ?? manifest.resize ?? DEFAULT_RESIZE,
     normalization: normalizationOf(located),
   };
+  const decode: Decoder = sharpDecoderFor ? sharpDecoderFor(spec) : decodeImage;
 
   // Warm-up: compiles kernels and tells us the output width (and whether it is already a softmax).
   const warm = tf.tidy(() => predictor.predict(tf.zeros([1, spec.height, spec.width, 3]) as tf.Tensor4D));
@@ -172,7 +203,7 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
       const minConfidence = validateConfidence(classifyOptions.minConfidence);
       const start = performance.now();
       const header = probeImage(bytes, limits);
-      const image = await decodeImage(bytes, header, limits);
+      const image = await decode(bytes, header, limits);
       const decoded = performance.now();
       const input = tf.tidy(() => toInputTensor(image, spec));
       const prepared = performance.now();
@@ -197,7 +228,7 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
         predictions,
         model: model.name,
         backend,
-        image: { format: header.format, width: image.width, height: image.height, bytes: bytes.length },
+        image: { format: header.format, ...size(image), bytes: bytes.length },
         timings: {
           decodeMs: round(decoded - start),
           preprocessMs: round(prepared - decoded),

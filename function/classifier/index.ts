@@ -9,6 +9,7 @@ export {
   type ModelInfo,
   type Timings,
 } from './classifier';
+export { DECODERS, type DecoderName } from './decode-sharp';
 export { ErrorCode, ImageError, isImageError, LambdaVisionError, ModelError } from './errors';
 export { formatOriginalLine } from './format';
 export { DEFAULT_LIMITS, type ImageHeader, type ImageLimits, probeImage } from './image-probe';
