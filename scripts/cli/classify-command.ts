@@ -6,7 +6,9 @@ import {
   type BackendChoice,
   type ClassificationResult,
   type Classifier,
+  DECODERS,
   DEFAULT_LIMITS,
+  type DecoderName,
   formatOriginalLine,
   LambdaVisionError,
   loadClassifier,
@@ -30,6 +32,7 @@ Options:
   --model <dir>           model folder (default: $LAMBDAVISION_MODEL_DIR, else .lambdavision/models/default)
   --backend <name>        ${BACKENDS.join(' | ')} (default auto: tensorflow when installed, else wasm)
   --resize <mode>         center-crop | stretch (default: the model's manifest, else center-crop)
+  --decoder <name>        jimp (default, pure JavaScript) | sharp (libvips, faster on large photos)
   --max-bytes <n>         refuse files larger than this (default ${DEFAULT_LIMITS.maxBytes})
   --max-pixels <n>        refuse images with more pixels than this (default ${DEFAULT_LIMITS.maxPixels})
   --no-progress           no progress bar on stderr
@@ -65,6 +68,7 @@ const OPTIONS = {
   model: { type: 'string' },
   backend: { type: 'string', default: 'auto' },
   resize: { type: 'string' },
+  decoder: { type: 'string', default: 'jimp' },
   'max-bytes': { type: 'string' },
   'max-pixels': { type: 'string' },
   'no-progress': { type: 'boolean', default: false },
@@ -90,6 +94,9 @@ function parse(argv: readonly string[]) {
   if (resize !== undefined && resize !== 'center-crop' && resize !== 'stretch') {
     throw new CliError(`--resize must be center-crop or stretch, got "${values.resize}"`);
   }
+  const decoder = values.decoder as DecoderName;
+  if (!DECODERS.includes(decoder))
+    throw new CliError(`--decoder must be one of ${DECODERS.join(', ')}, got "${values.decoder}"`);
   const minConfidence = values['min-confidence'] === undefined ? 0 : Number(values['min-confidence']);
   if (!(minConfidence >= 0 && minConfidence <= 1)) {
     throw new CliError(`--min-confidence must be a number from 0 to 1, got "${values['min-confidence']}"`);
@@ -104,6 +111,7 @@ function parse(argv: readonly string[]) {
     model: values.model,
     backend,
     resize,
+    decoder,
     limits: {
       maxBytes: positiveInt('max-bytes', values['max-bytes'], DEFAULT_LIMITS.maxBytes),
       maxPixels: positiveInt('max-pixels', values['max-pixels'], DEFAULT_LIMITS.maxPixels),
@@ -157,6 +165,7 @@ export async function runClassify(argv: readonly string[], io: CliIo = processIo
       backend: options.backend,
       limits: options.limits,
       resize: options.resize,
+      decoder: options.decoder,
     });
   } catch (error) {
     const { code, message } = describe(error);
