@@ -1,6 +1,15 @@
-import { Jimp } from 'jimp';
-import { ErrorCode, ImageError } from './errors';
-import type { ImageHeader, ImageLimits } from './image-probe';
+import { defaultFormats } from 'jimp';
+import { ErrorCode, ImageError, LambdaVisionError } from './errors';
+import { assertJpegJsReads, inspectJpeg, jpegOrientation } from './formats/jpeg';
+import { assertPngInflatesWithinHeader, inspectPng } from './formats/png';
+import { FORMAT_NAMES } from './formats/reader';
+import {
+  assertTiffBlocksDecodeWithinHeader,
+  assertUtifReads,
+  firstPageOnly,
+  inspectTiff,
+} from './formats/tiff';
+import type { ImageFormat, ImageHeader, ImageLimits } from './image-probe';
 
 /** Decoded pixels: RGBA, 8 bits a channel, row-major, EXIF orientation already applied. */
 export interface RgbaImage {
@@ -9,10 +18,123 @@ export interface RgbaImage {
   data: Uint8Array;
 }
 
+interface Bitmap {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+interface Codec {
+  mime: string;
+  decode?: (data: Buffer, options?: Record<string, unknown>) => Bitmap | Promise<Bitmap>;
+}
+
+const MIME_TYPES: Record<ImageFormat, string> = {
+  jpg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  bmp: 'image/bmp',
+  tiff: 'image/tiff',
+};
+
+let codecs: Map<string, Codec> | undefined;
+
 /**
- * Decodes with jimp (pure JavaScript: no native code to build for Lambda). Jimp reads JPEG, PNG, BMP,
- * GIF (first frame) and TIFF (first page), turns grayscale, palette and 16-bit images into 8-bit RGBA
- * and applies the EXIF orientation.
+ * jimp's own codecs (pure JavaScript: jpeg-js, pngjs, omggif, bmp-ts, utif2), called directly for the
+ * format the probe verified. Jimp.fromBuffer would sniff the type again (and refuses APNG, which it
+ * tells apart from PNG, and TIFF-based camera raws) and parse EXIF with a second, unguarded parser.
+ */
+function codecFor(format: ImageFormat): Codec {
+  codecs ??= new Map((defaultFormats as Array<() => Codec>).map((make) => make()).map((c) => [c.mime, c]));
+  const codec = codecs.get(MIME_TYPES[format]);
+  if (!codec?.decode)
+    throw new ImageError(ErrorCode.UNSUPPORTED_FORMAT, `no decoder for ${FORMAT_NAMES[format]}`);
+  return codec;
+}
+
+/**
+ * What the probe does not check because it depends on the decoder: the variants jimp's codecs cannot read
+ * (refused by name), the output of compressed data they would inflate without a ceiling, and the TIFF
+ * rewrite to its first page.
+ */
+function prepare(format: ImageFormat, buffer: Buffer, limits: ImageLimits): Buffer {
+  if (format === 'jpg') {
+    assertJpegJsReads(inspectJpeg(buffer, limits));
+  } else if (format === 'png') {
+    assertPngInflatesWithinHeader(buffer, inspectPng(buffer, limits));
+  } else if (format === 'tiff') {
+    const layout = inspectTiff(buffer, limits);
+    assertUtifReads(buffer, layout, limits);
+    assertTiffBlocksDecodeWithinHeader(buffer, layout);
+    return firstPageOnly(buffer, layout);
+  }
+  return buffer;
+}
+
+/**
+ * utif2 prints a debug line for tiled TIFFs and omggif prints warnings for truncated GIFs, on stdout,
+ * where the CLI writes its results. The decoders are synchronous, so nothing else can log while this
+ * runs.
+ */
+function withoutConsoleLog<T>(run: () => T): T {
+  const log = console.log;
+  console.log = () => {};
+  try {
+    return run();
+  } finally {
+    console.log = log;
+  }
+}
+
+/** What went wrong, in words, whatever the decoder threw (some throw strings or numbers). */
+function describe(cause: unknown): string {
+  const text =
+    cause instanceof Error
+      ? cause.message
+      : typeof cause === 'object'
+        ? JSON.stringify(cause)
+        : String(cause);
+  return (text ?? String(cause)).replace(/\s+/g, ' ').slice(0, 200);
+}
+
+const MEMORY_FAILURE =
+  /allocation failed|invalid (typed )?array length|buffer larger than|too large|limit exceeded/i;
+
+function decodeFailure(format: ImageFormat, cause: unknown): LambdaVisionError {
+  if (cause instanceof LambdaVisionError) return cause;
+  const detail = describe(cause);
+  const name = FORMAT_NAMES[format];
+  if (cause instanceof RangeError && /call stack/i.test(detail)) {
+    return new ImageError(
+      ErrorCode.CORRUPT_IMAGE,
+      `the ${name} file is damaged: its structure nests without end`,
+      {
+        cause,
+      },
+    );
+  }
+  if (
+    MEMORY_FAILURE.test(detail) ||
+    (cause as { code?: string } | undefined)?.code === 'ERR_BUFFER_TOO_LARGE'
+  ) {
+    return new ImageError(
+      ErrorCode.IMAGE_TOO_LARGE,
+      `the ${name} file needs more memory to decode than the limits allow (decoder: ${detail})`,
+      { cause },
+    );
+  }
+  return new ImageError(
+    ErrorCode.CORRUPT_IMAGE,
+    `the ${name} file is damaged or incomplete and cannot be decoded (decoder: ${detail})`,
+    { cause },
+  );
+}
+
+/**
+ * Decodes with jimp's codecs (pure JavaScript: no native code to build for Lambda): JPEG, PNG (APNG: its
+ * default image), BMP, GIF (first frame) and TIFF (first page), as 8-bit RGBA. Grayscale, palette and
+ * 16-bit images become 8-bit RGBA; a JPEG's EXIF orientation is applied. Whatever a decoder throws comes
+ * out as an ImageError with a stable code.
  */
 export async function decodeImage(
   bytes: Uint8Array,
@@ -22,29 +144,43 @@ export async function decodeImage(
   const buffer = Buffer.isBuffer(bytes)
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let image: Awaited<ReturnType<typeof Jimp.fromBuffer>>;
+  const { format } = header;
+  const input = prepare(format, buffer, limits);
+  const codec = codecFor(format);
+  let bitmap: Bitmap;
   try {
-    image = await Jimp.fromBuffer(buffer, {
-      // jpeg-js keeps its own ceilings; align them with ours so a lying header cannot slip past.
-      'image/jpeg': {
-        maxResolutionInMP: Math.ceil(limits.maxPixels / 1e6),
-        maxMemoryUsageInMB: Math.ceil((limits.maxPixels * 8) / 2 ** 20) + 64,
-      },
-    });
+    bitmap = await withoutConsoleLog(() =>
+      (codec.decode as NonNullable<Codec['decode']>)(
+        input,
+        format === 'jpg'
+          ? {
+              // jpeg-js keeps its own ceilings; align them with ours so a lying header cannot slip past.
+              maxResolutionInMP: Math.ceil(limits.maxPixels / 1e6),
+              maxMemoryUsageInMB: Math.ceil((limits.maxPixels * 8) / 2 ** 20) + 64,
+            }
+          : undefined,
+      ),
+    );
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new ImageError(
-      ErrorCode.CORRUPT_IMAGE,
-      `the ${header.format.toUpperCase()} data cannot be decoded: ${reason}`,
-      { cause },
-    );
+    throw decodeFailure(format, cause);
   }
-  const { width, height, data } = image.bitmap;
-  if (width < 1 || height < 1 || data.length < width * height * 4) {
-    throw new ImageError(
-      ErrorCode.CORRUPT_IMAGE,
-      `the ${header.format.toUpperCase()} data decodes to no pixels`,
-    );
+  const image = checkBitmap(header, bitmap, limits);
+  return format === 'jpg' ? applyOrientation(image, jpegOrientation(buffer)) : image;
+}
+
+function checkBitmap(header: ImageHeader, bitmap: Bitmap | undefined, limits: ImageLimits): RgbaImage {
+  const name = FORMAT_NAMES[header.format];
+  const width = bitmap?.width ?? 0;
+  const height = bitmap?.height ?? 0;
+  if (
+    !bitmap?.data ||
+    !Number.isSafeInteger(width) ||
+    !Number.isSafeInteger(height) ||
+    width < 1 ||
+    height < 1 ||
+    bitmap.data.length < width * height * 4
+  ) {
+    throw new ImageError(ErrorCode.CORRUPT_IMAGE, `the ${name} file decodes to no pixels`);
   }
   if (width * height > limits.maxPixels) {
     throw new ImageError(
@@ -52,5 +188,47 @@ export async function decodeImage(
       `the image decodes to ${width}×${height}, over the limit of ${limits.maxPixels} pixels`,
     );
   }
-  return { width, height, data };
+  if (width !== header.width || height !== header.height) {
+    throw new ImageError(
+      ErrorCode.CORRUPT_IMAGE,
+      `the ${name} file is damaged: its header says ${header.width}×${header.height} but it decodes to ${width}×${height}`,
+    );
+  }
+  const data = bitmap.data;
+  return {
+    width,
+    height,
+    data: data.length === width * height * 4 ? data : data.subarray(0, width * height * 4),
+  };
+}
+
+/**
+ * Turns stored pixels into the upright picture for an EXIF orientation (1–8). For each output pixel, the
+ * stored pixel it shows (w, h: stored size); 5–8 swap width and height.
+ */
+const ORIENTATIONS: Record<number, (x: number, y: number, w: number, h: number) => number> = {
+  2: (x, y, w) => y * w + (w - 1 - x), // mirrored horizontally
+  3: (x, y, w, h) => (h - 1 - y) * w + (w - 1 - x), // rotated 180°
+  4: (x, y, w, h) => (h - 1 - y) * w + x, // mirrored vertically
+  5: (x, y, w) => x * w + y, // transposed
+  6: (x, y, w, h) => (h - 1 - x) * w + y, // rotated 90° clockwise to display
+  7: (x, y, w, h) => (h - 1 - x) * w + (w - 1 - y), // transversed
+  8: (x, y, w) => x * w + (w - 1 - y), // rotated 90° counter-clockwise to display
+};
+
+export function applyOrientation(image: RgbaImage, orientation: number): RgbaImage {
+  const source = ORIENTATIONS[orientation];
+  if (!source) return image;
+  const { width: w, height: h } = image;
+  const swap = orientation >= 5;
+  const width = swap ? h : w;
+  const height = swap ? w : h;
+  // One 32-bit word a pixel; copy first if the decoder's buffer is not 4-byte aligned.
+  const aligned = image.data.byteOffset % 4 === 0 ? image.data : image.data.slice();
+  const from = new Uint32Array(aligned.buffer, aligned.byteOffset, w * h);
+  const to = new Uint32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) to[y * width + x] = from[source(x, y, w, h)] as number;
+  }
+  return { width, height, data: new Uint8Array(to.buffer) };
 }

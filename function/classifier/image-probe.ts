@@ -1,5 +1,11 @@
 import { imageSize } from 'image-size';
 import { ErrorCode, ImageError } from './errors';
+import { inspectBmp } from './formats/bmp';
+import { inspectGif } from './formats/gif';
+import { inspectJpeg } from './formats/jpeg';
+import { inspectPng } from './formats/png';
+import { ascii, type Dimensions, SUPPORTED_HINT } from './formats/reader';
+import { inspectTiff } from './formats/tiff';
 
 /** Formats the decoder reads. Keys are image-size's type names. */
 export const DECODABLE_FORMATS = ['jpg', 'png', 'bmp', 'gif', 'tiff'] as const;
@@ -40,16 +46,41 @@ const MAGIC: Array<[ImageFormat, (b: Uint8Array) => boolean]> = [
   ['tiff', (b) => ascii(b, 0, 4) === 'II*\u0000' || ascii(b, 0, 4) === 'MM\u0000*'],
 ];
 
-function ascii(bytes: Uint8Array, start: number, end: number): string {
-  return String.fromCharCode(...bytes.subarray(start, Math.min(end, bytes.length)));
-}
+/**
+ * Per-format header walks: dimensions first (so a bomb is refused before anything else is read), then
+ * every field the decoder would trust to size a buffer or bound a loop.
+ */
+const INSPECT: Record<ImageFormat, (bytes: Uint8Array, limits: ImageLimits) => Dimensions> = {
+  jpg: (bytes, limits) => inspectJpeg(bytes, limits),
+  png: inspectPng,
+  gif: inspectGif,
+  bmp: inspectBmp,
+  tiff: inspectTiff,
+};
 
-const isDecodable = (type: string): type is ImageFormat =>
-  (DECODABLE_FORMATS as readonly string[]).includes(type);
+function notDecodable(bytes: Uint8Array): ImageError {
+  const other = KNOWN_OTHERS.find(([, test]) => test(bytes))?.[0];
+  if (other)
+    return new ImageError(ErrorCode.UNSUPPORTED_FORMAT, `${other} is not supported: ${SUPPORTED_HINT}`);
+  let type: string | undefined;
+  try {
+    type = imageSize(bytes).type;
+  } catch {
+    type = undefined;
+  }
+  if (type) {
+    return new ImageError(
+      ErrorCode.UNSUPPORTED_FORMAT,
+      `${type.toUpperCase()} images are not supported: ${SUPPORTED_HINT}`,
+    );
+  }
+  return new ImageError(ErrorCode.UNSUPPORTED_FORMAT, `not a recognised image: ${SUPPORTED_HINT}`);
+}
 
 /**
  * Reads format and pixel dimensions from the header alone, before any decoding, and enforces the limits:
- * a 50000×50000 PNG of a few KB is refused here in microseconds instead of allocating 10 GB.
+ * a 50000×50000 PNG of a few KB is refused here in microseconds instead of allocating 10 GB. Header fields
+ * the decoders would trust blindly (counts, offsets, frame and tile sizes, scan counts) are checked too.
  */
 export function probeImage(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LIMITS): ImageHeader {
   if (bytes.length === 0) throw new ImageError(ErrorCode.EMPTY_IMAGE, 'the file is empty (0 bytes)');
@@ -59,50 +90,8 @@ export function probeImage(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LIMI
       `the file is ${bytes.length} bytes, over the limit of ${limits.maxBytes} bytes`,
     );
   }
-  const magic = MAGIC.find(([, test]) => test(bytes))?.[0];
-  let size: ReturnType<typeof imageSize> | undefined;
-  try {
-    size = imageSize(bytes);
-  } catch {
-    size = undefined;
-  }
-  if (!magic || !size || size.type !== magic) {
-    const other = KNOWN_OTHERS.find(([, test]) => test(bytes))?.[0];
-    if (other) {
-      throw new ImageError(
-        ErrorCode.UNSUPPORTED_FORMAT,
-        `${other} is not supported: send a JPEG, PNG, BMP, GIF or TIFF image`,
-      );
-    }
-    if (size?.type && !isDecodable(size.type)) {
-      throw new ImageError(
-        ErrorCode.UNSUPPORTED_FORMAT,
-        `${size.type.toUpperCase()} images are not supported: send a JPEG, PNG, BMP, GIF or TIFF image`,
-      );
-    }
-    if (magic) {
-      throw new ImageError(
-        ErrorCode.CORRUPT_IMAGE,
-        `the ${magic.toUpperCase()} header is damaged or truncated`,
-      );
-    }
-    throw new ImageError(
-      ErrorCode.UNSUPPORTED_FORMAT,
-      'not a recognised image: send a JPEG, PNG, BMP, GIF or TIFF image',
-    );
-  }
-  const { width, height } = size;
-  if (!Number.isFinite(width) || !Number.isFinite(height) || width < 1 || height < 1) {
-    throw new ImageError(
-      ErrorCode.CORRUPT_IMAGE,
-      `the ${magic.toUpperCase()} header claims ${width}×${height} pixels`,
-    );
-  }
-  if (width * height > limits.maxPixels) {
-    throw new ImageError(
-      ErrorCode.IMAGE_TOO_LARGE,
-      `the image is ${width}×${height} (${((width * height) / 1e6).toFixed(1)} MP), over the limit of ${(limits.maxPixels / 1e6).toFixed(1)} MP`,
-    );
-  }
-  return { format: magic, width, height };
+  const format = MAGIC.find(([, test]) => test(bytes))?.[0];
+  if (!format) throw notDecodable(bytes);
+  const { width, height } = INSPECT[format](bytes, limits);
+  return { format, width, height };
 }
