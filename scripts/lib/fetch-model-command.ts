@@ -1,0 +1,446 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { IMAGENET_CLASSES } from '@tensorflow-models/mobilenet/dist/imagenet_classes.js';
+import { loadClassifier, MANIFEST_FILE, type ModelManifest } from '../../function/classifier/index';
+import { CliError } from '../cli/cli-error';
+import { DEFAULT_MODEL_DIR } from '../cli/default-model';
+import { ChecksumPins, sha256 } from './checksum-pins';
+import { FetchError } from './fetch-error';
+import { type CatalogEntry, DEFAULT_CATALOG_MODEL, MODEL_CATALOG } from './model-catalog';
+import { HttpSource, type ModelSource, S3Source, safeRelative, sourceFor } from './model-source';
+
+export const USAGE = `Usage: npm run fetch-model -- [options]
+
+Writes an ImageNet classifier in TensorFlow.js format to a folder that the classifier, the CLI and the
+Lambda model layer (/opt/model) load: model.json, its weight shards, the labels, lambdavision.json (the
+model's facts) and provenance.json (where every file came from, with its SHA-256). Then loads it once to
+prove it works. Nothing is written to --out unless that succeeds.
+
+Where the model comes from (the first that applies):
+  --from <dir | s3://bucket/prefix/>  a folder or S3 prefix with model.json (or tfjs/model.json), the
+                                      shards it names, and labels (labels.json, labels.txt, ...);
+                                      also env LAMBDAVISION_MODEL_SOURCE. A copy of a catalog model is
+                                      recognised by its checksums.
+  --model <name>                      a catalog model, downloaded from its pinned URL
+                                      (default ${DEFAULT_CATALOG_MODEL}; see --list)
+
+Options:
+  --out <dir>              where to write (default ${DEFAULT_MODEL_DIR})
+  --labels <file|s3://...> the label file, when the source has none (JSON array or one name per line)
+  --name <name>            the model's name in lambdavision.json and in every result
+  --force                  replace --out when it exists
+  --record-checksums       accept downloads that have no pinned SHA-256, trusting this first fetch,
+                           and record their hashes for the next ones (see --pins)
+  --pins <file>            recorded hashes (default .lambdavision/model-pins.json in the project)
+  --list                   list the catalog models and exit
+  -h, --help               show this help
+
+Exit status: 0 written and verified, 1 fetch, checksum or load failure, 2 usage error.`;
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DEFAULT_PINS_FILE = path.join(PROJECT_ROOT, '.lambdavision', 'model-pins.json');
+
+/** Label files looked for in a source, in the classifier's own order (function/classifier/labels.ts). */
+const LABEL_CANDIDATES = [
+  'labels.json',
+  'labels.txt',
+  'imagenet_labels_1001.json',
+  'imagenet_classes_1000.json',
+  'metadata.json',
+];
+
+export { FetchError };
+
+export type ChecksumStatus =
+  | 'pinned in catalog'
+  | 'recorded earlier'
+  | 'recorded now (first use)'
+  | 'not pinned';
+
+export interface FetchedFile {
+  /** Path inside --out. */
+  path: string;
+  from: string;
+  bytes: number;
+  sha256: string;
+  checksum: ChecksumStatus | 'generated';
+}
+
+export interface FetchModelOptions {
+  from?: string;
+  model?: string;
+  out: string;
+  labels?: string;
+  name?: string;
+  force?: boolean;
+  recordChecksums?: boolean;
+  pinsFile?: string;
+  catalog?: Readonly<Record<string, CatalogEntry>>;
+  s3?: S3Client;
+  fetch?: typeof fetch;
+  /** Loads the written folder and describes it; throws when it does not load. */
+  verify?: (dir: string) => Promise<string>;
+  log?: (line: string) => void;
+}
+
+export interface FetchModelResult {
+  out: string;
+  name: string;
+  catalogModel?: string;
+  files: FetchedFile[];
+  verified: string;
+}
+
+/** Loads the model the way the Lambda does, warm-up included. */
+export async function verifyLoads(dir: string): Promise<string> {
+  const classifier = await loadClassifier({ modelDir: dir });
+  try {
+    const m = classifier.model;
+    return `${m.name}: ${m.format}, input ${m.inputSize[0]}x${m.inputSize[1]}, ${m.classes} classes${m.backgroundClasses ? ` (+${m.backgroundClasses} background)` : ''}, output ${m.output}, labels from ${path.basename(m.labels)}, backend ${classifier.backend}`;
+  } finally {
+    classifier.dispose();
+  }
+}
+
+interface WeightsGroup {
+  paths?: unknown;
+}
+
+/** The shard paths a model.json names, relative to the model.json. */
+function shardPaths(modelJson: Buffer, where: string): string[] {
+  let json: { weightsManifest?: WeightsGroup[]; modelTopology?: unknown };
+  try {
+    json = JSON.parse(modelJson.toString('utf8'));
+  } catch (cause) {
+    throw new FetchError(`${where} is not valid JSON`, { cause });
+  }
+  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
+    throw new FetchError(`${where} has no modelTopology or weightsManifest: not a TensorFlow.js model.json`);
+  }
+  return json.weightsManifest.flatMap((group) => (Array.isArray(group.paths) ? group.paths.map(String) : []));
+}
+
+async function readStandalone(spec: string, s3?: S3Client): Promise<{ bytes: Buffer; from: string }> {
+  if (spec.startsWith('s3://')) {
+    const slash = spec.lastIndexOf('/');
+    const source = new S3Source(spec.slice(0, slash + 1), s3);
+    const name = spec.slice(slash + 1);
+    const bytes = await source.read(name);
+    if (!bytes) throw new FetchError(`label file ${spec} does not exist`);
+    return { bytes, from: spec };
+  }
+  try {
+    return { bytes: await readFile(spec), from: path.resolve(spec) };
+  } catch (cause) {
+    throw new FetchError(`cannot read label file ${spec}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** Fetches, checks, writes and verifies a model folder. */
+export async function fetchModel(options: FetchModelOptions): Promise<FetchModelResult> {
+  const catalog = options.catalog ?? MODEL_CATALOG;
+  const log = options.log ?? ((line: string) => console.error(line));
+  const out = path.resolve(options.out);
+  if (existsSync(out) && !options.force) throw new CliError(`${out} already exists: --force replaces it`);
+  if (options.model !== undefined && !(options.model in catalog)) {
+    throw new CliError(`unknown model "${options.model}": one of ${Object.keys(catalog).join(', ')}`);
+  }
+
+  let entryName: string | undefined;
+  let source: ModelSource;
+  if (options.from) {
+    source = sourceFor(options.from, { s3: options.s3 });
+    entryName = options.model;
+  } else {
+    entryName = options.model ?? DEFAULT_CATALOG_MODEL;
+    const entry = catalog[entryName] as CatalogEntry;
+    if (!entry.url) {
+      throw new CliError(
+        `${entryName} has no public download: give --from <a copy> (or LAMBDAVISION_MODEL_SOURCE)`,
+      );
+    }
+    source = new HttpSource(entry.url, entry.query, options.fetch);
+  }
+  const downloaded = source instanceof HttpSource && !options.from;
+  log(`fetching ${entryName ? `${entryName} ` : ''}from ${source.location}`);
+
+  // model.json first: its checksum may tell which catalog model a local copy is.
+  let entry = entryName ? catalog[entryName] : undefined;
+  const modelCandidates = entry ? [entry.modelPath] : ['model.json', 'tfjs/model.json'];
+  let modelRel: string | undefined;
+  let modelJson: Buffer | undefined;
+  for (const candidate of modelCandidates) {
+    modelJson = await source.read(candidate);
+    if (modelJson) {
+      modelRel = candidate;
+      break;
+    }
+  }
+  if (!modelJson || !modelRel) {
+    throw new FetchError(
+      `no model in ${source.location}: looked for ${modelCandidates.map((c) => source.locate(c)).join(', ')}`,
+    );
+  }
+  if (!entry) {
+    const hash = sha256(modelJson);
+    const known = Object.entries(catalog).find(
+      ([, e]) => e.modelPath === modelRel && e.sha256[modelRel as string] === hash,
+    );
+    if (known) {
+      [entryName, entry] = known;
+      log(`recognised ${entryName} by the checksum of ${modelRel}`);
+    }
+  }
+
+  const pins = await ChecksumPins.load(options.pinsFile ?? DEFAULT_PINS_FILE);
+  const files: FetchedFile[] = [];
+  const contents = new Map<string, Buffer>();
+  const modelDir = path.posix.dirname(modelRel);
+
+  const checksumOf = (rel: string, bytes: Buffer): ChecksumStatus => {
+    const hash = sha256(bytes);
+    const where = source.locate(rel);
+    const pinned = entry?.sha256[rel];
+    if (pinned) {
+      if (pinned !== hash) {
+        throw new FetchError(
+          `checksum mismatch for ${where}: the catalog pins ${pinned}, the file is ${hash}`,
+        );
+      }
+      return 'pinned in catalog';
+    }
+    if (!downloaded) return 'not pinned';
+    const recorded = pins.get(where);
+    if (recorded) {
+      if (recorded !== hash) {
+        throw new FetchError(
+          `checksum mismatch for ${where}: recorded ${recorded} on first use (${pins.file}), now ${hash}`,
+        );
+      }
+      return 'recorded earlier';
+    }
+    if (!options.recordChecksums) {
+      throw new FetchError(
+        `no pinned SHA-256 for ${where}: this project has never seen that file, so it cannot vouch for it. Run again with --record-checksums to trust this download and record its hash (trust on first use), or fetch --from a copy you trust`,
+      );
+    }
+    pins.record(where, hash);
+    log(
+      `WARNING: ${where} has no pinned checksum; trusting this first download: sha256 ${hash} (recorded in ${pins.file})`,
+    );
+    return 'recorded now (first use)';
+  };
+
+  const take = (rel: string, outRel: string, bytes: Buffer): void => {
+    contents.set(outRel, bytes);
+    files.push({
+      path: outRel,
+      from: source.locate(rel),
+      bytes: bytes.length,
+      sha256: sha256(bytes),
+      checksum: checksumOf(rel, bytes),
+    });
+  };
+
+  take(modelRel, 'model.json', modelJson);
+  for (const shard of shardPaths(modelJson, source.locate(modelRel))) {
+    const rel = safeRelative(path.posix.join(modelDir, shard));
+    const bytes = await source.read(rel);
+    if (!bytes)
+      throw new FetchError(`weight shard ${source.locate(rel)} named in ${modelRel} does not exist`);
+    take(rel, safeRelative(shard), bytes);
+  }
+
+  // The source's own manifest, if any: its facts are kept, its paths rewritten to the flat layout.
+  let sourceManifest: ModelManifest = {};
+  let manifestRel: string | undefined;
+  for (const candidate of [...new Set([MANIFEST_FILE, path.posix.join(modelDir, MANIFEST_FILE)])]) {
+    const bytes = await source.read(candidate);
+    if (!bytes) continue;
+    try {
+      sourceManifest = JSON.parse(bytes.toString('utf8')) as ModelManifest;
+    } catch (cause) {
+      throw new FetchError(`${source.locate(candidate)} is not valid JSON`, { cause });
+    }
+    manifestRel = candidate;
+    break;
+  }
+
+  let labelsOut: string | undefined;
+  if (options.labels) {
+    const { bytes, from } = await readStandalone(options.labels, options.s3);
+    labelsOut = options.labels.toLowerCase().endsWith('.json') ? 'labels.json' : 'labels.txt';
+    contents.set(labelsOut, bytes);
+    files.push({ path: labelsOut, from, bytes: bytes.length, sha256: sha256(bytes), checksum: 'not pinned' });
+  } else if (entry?.labels === 'imagenet-1000') {
+    const bytes = Buffer.from(
+      `${JSON.stringify(Array.from({ length: 1000 }, (_, i) => IMAGENET_CLASSES[i]))}\n`,
+    );
+    labelsOut = 'labels.json';
+    contents.set(labelsOut, bytes);
+    files.push({
+      path: labelsOut,
+      from: '@tensorflow-models/mobilenet imagenet_classes',
+      bytes: bytes.length,
+      sha256: sha256(bytes),
+      checksum: 'generated',
+    });
+  } else {
+    const manifestDir = manifestRel ? path.posix.dirname(manifestRel) : '.';
+    const candidates =
+      entry && typeof entry.labels === 'object'
+        ? [entry.labels.path]
+        : sourceManifest.labels
+          ? [path.posix.join(manifestDir, sourceManifest.labels)]
+          : [
+              ...new Set(
+                ['.', modelDir].flatMap((dir) => LABEL_CANDIDATES.map((name) => path.posix.join(dir, name))),
+              ),
+            ];
+    for (const candidate of candidates) {
+      const rel = safeRelative(candidate);
+      const bytes = await source.read(rel);
+      if (!bytes) continue;
+      labelsOut = rel.endsWith('.json') ? 'labels.json' : 'labels.txt';
+      take(rel, labelsOut, bytes);
+      break;
+    }
+    if (!labelsOut) {
+      if (entry || sourceManifest.labels)
+        throw new FetchError(
+          `label file not found in ${source.location} (looked for ${candidates.join(', ')})`,
+        );
+      log(
+        `no label file in ${source.location}: classes will be named by the classifier (ImageNet names for 1000 classes, else "class N"); give --labels to name them`,
+      );
+    }
+  }
+
+  const { model: _model, labels: _labels, ...facts } = sourceManifest;
+  const name =
+    options.name ??
+    entry?.manifest.name ??
+    sourceManifest.name ??
+    path.basename(source.location.replace(/\/+$/, ''));
+  const manifest: ModelManifest = {
+    ...facts,
+    ...entry?.manifest,
+    name,
+    model: 'model.json',
+    ...(labelsOut ? { labels: labelsOut } : {}),
+  };
+
+  const partial = `${out}.partial-${process.pid}`;
+  await rm(partial, { recursive: true, force: true });
+  try {
+    for (const [rel, bytes] of contents) {
+      const file = path.join(partial, ...rel.split('/'));
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, bytes);
+    }
+    await writeFile(path.join(partial, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    const provenance = {
+      source: source.location,
+      catalogModel: entryName ?? null,
+      fetchedAt: new Date().toISOString(),
+      files,
+    };
+    await writeFile(path.join(partial, 'provenance.json'), `${JSON.stringify(provenance, null, 2)}\n`);
+
+    let verified: string;
+    try {
+      verified = await (options.verify ?? verifyLoads)(partial);
+    } catch (cause) {
+      throw new FetchError(`the fetched model does not load: ${(cause as Error).message}`, { cause });
+    }
+    if (existsSync(out)) await rm(out, { recursive: true, force: true });
+    await mkdir(path.dirname(out), { recursive: true });
+    await rename(partial, out);
+    await pins.save();
+    log(`verified ${verified}`);
+    return { out, name, catalogModel: entryName, files, verified };
+  } finally {
+    await rm(partial, { recursive: true, force: true });
+  }
+}
+
+export interface FetchModelIo {
+  env: NodeJS.ProcessEnv;
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+  overrides?: Partial<Pick<FetchModelOptions, 's3' | 'fetch' | 'verify' | 'catalog' | 'pinsFile'>>;
+}
+
+const defaultIo: FetchModelIo = {
+  env: process.env,
+  stdout: (line) => console.log(line),
+  stderr: (line) => console.error(line),
+};
+
+/** The command: arguments in, exit status out (only scripts/fetch-model.ts exits). */
+export async function runFetchModel(argv: readonly string[], io: FetchModelIo = defaultIo): Promise<number> {
+  try {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: {
+        from: { type: 'string' },
+        model: { type: 'string' },
+        out: { type: 'string' },
+        labels: { type: 'string' },
+        name: { type: 'string' },
+        force: { type: 'boolean', default: false },
+        'record-checksums': { type: 'boolean', default: false },
+        pins: { type: 'string' },
+        list: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.help) {
+      io.stdout(USAGE);
+      return 0;
+    }
+    const catalog = io.overrides?.catalog ?? MODEL_CATALOG;
+    if (values.list) {
+      for (const [name, entry] of Object.entries(catalog)) {
+        io.stdout(
+          `${name}${name === DEFAULT_CATALOG_MODEL ? ' (default)' : ''}\n  ${entry.description}\n  ${entry.url ?? '(no public download: --from a copy)'}`,
+        );
+      }
+      return 0;
+    }
+    const result = await fetchModel({
+      from: values.from ?? (io.env.LAMBDAVISION_MODEL_SOURCE?.trim() || undefined),
+      model: values.model,
+      out: values.out ?? DEFAULT_MODEL_DIR,
+      labels: values.labels,
+      name: values.name,
+      force: values.force,
+      recordChecksums: values['record-checksums'],
+      pinsFile: values.pins ?? io.overrides?.pinsFile,
+      catalog,
+      s3: io.overrides?.s3,
+      fetch: io.overrides?.fetch,
+      verify: io.overrides?.verify,
+      log: io.stderr,
+    });
+    io.stdout(result.out);
+    return 0;
+  } catch (error) {
+    if (error instanceof CliError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`fetch-model: ${(error as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof FetchError) {
+      io.stderr(`fetch-model: ${error.message}`);
+      return 1;
+    }
+    io.stderr(`fetch-model: ${(error as Error).stack ?? String(error)}`);
+    return 1;
+  }
+}
