@@ -1,4 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -58,18 +60,32 @@ export function toNotificationRecord(record: S3NotificationRecord): S3Notificati
   };
 }
 
-/** Starts an S3 wire-protocol server (s3rver) in this process. */
+/** Starts an S3 wire-protocol server (s3rver) in this process, on loopback unless told otherwise. */
 export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS3> {
   const owned = options.directory === undefined;
   const directory = options.directory ?? (await mkdtemp(path.join(tmpdir(), 'lambdavision-s3-')));
-  const server = new S3rver({
-    address: options.address ?? '127.0.0.1',
-    port: options.port ?? 0,
+  const s3rver = new S3rver({
     silent: true,
     directory,
     configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
   });
-  const address = await server.run();
+  await s3rver.configureBuckets();
+  // Our own HTTP server: s3rver's run() never settles when the port is taken (its listen callback
+  // is not called with the error), so a busy port would hang instead of failing.
+  const server = createServer(s3rver.callback());
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.address ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    if (owned) await rm(directory, { recursive: true, force: true });
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
   const endpoint = `http://${address.address}:${address.port}`;
   const clients: S3Client[] = [];
   const client = (): S3Client => {
@@ -103,13 +119,15 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
           if (record.eventName.startsWith('ObjectCreated:')) listener(toNotificationRecord(record));
         }
       };
-      server.on('event', onEvent);
-      return () => server.off('event', onEvent);
+      s3rver.on('event', onEvent);
+      return () => s3rver.off('event', onEvent);
     },
     async close() {
       for (const client of clients) client.destroy();
-      server.httpServer?.closeAllConnections();
-      await server.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
       if (owned) await rm(directory, { recursive: true, force: true });
     },
   };

@@ -1,27 +1,22 @@
 // Just the part of s3rver (which ships no types) that local-s3.ts uses.
 declare module 's3rver' {
-  import type { Server } from 'node:http';
-  import type { AddressInfo } from 'node:net';
+  import type { IncomingMessage, ServerResponse } from 'node:http';
 
   interface S3rverOptions {
-    address?: string;
-    port?: number;
     silent?: boolean;
     directory?: string;
-    resetOnClose?: boolean;
-    allowMismatchedSignatures?: boolean;
-    vhostBuckets?: boolean;
-    configureBuckets?: Array<{ name: string; configs?: Array<string | Buffer> }>;
+    configureBuckets?: Array<{ name: string }>;
   }
 
   class S3rver {
     constructor(options?: S3rverOptions);
-    run(): Promise<AddressInfo>;
-    close(): Promise<void>;
+    /** Creates the configured buckets without the S3 API. */
+    configureBuckets(): Promise<void>;
+    /** The Koa request listener, for an HTTP server of one's own. */
+    callback(): (req: IncomingMessage, res: ServerResponse) => void;
+    /** `event`: an S3 notification ({ Records }) for each object created, copied or deleted. */
     on(event: 'event', listener: (event: { Records: unknown[] }) => void): this;
-    on(event: 'error', listener: (error: Error) => void): this;
-    off(event: string, listener: (...args: never[]) => void): this;
-    readonly httpServer: Server | undefined;
+    off(event: 'event', listener: (event: { Records: unknown[] }) => void): this;
   }
   export default S3rver;
 }

@@ -1,0 +1,38 @@
+import { expect } from 'chai';
+import {
+  BUNDLE_OPTIONS,
+  FUNCTION_ENTRY,
+  FUNCTION_HANDLER,
+  functionBuildOptions,
+  LAYER_PROVIDED,
+} from '../../scripts/lib/bundle-options';
+
+describe('bundle options', () => {
+  it('hold the values agreed with the SAM template', () => {
+    expect(BUNDLE_OPTIONS).to.deep.equal({
+      bundle: true,
+      platform: 'node',
+      target: 'node24',
+      format: 'cjs',
+      sourcemap: true,
+      minify: false,
+      external: [
+        '@tensorflow/tfjs-core',
+        '@tensorflow/tfjs-layers',
+        '@tensorflow/tfjs-converter',
+        '@tensorflow/tfjs-backend-cpu',
+        '@tensorflow/tfjs-backend-wasm',
+        '@tensorflow/tfjs-node',
+      ],
+    });
+    expect(FUNCTION_ENTRY).to.equal('function/lambda/index.ts');
+    expect(FUNCTION_HANDLER).to.equal('index.handler');
+  });
+
+  it('build index.js from the entry with every layer package external', () => {
+    const options = functionBuildOptions('/project', '/out');
+    expect(options).to.include({ outfile: '/out/index.js', absWorkingDir: '/project', format: 'cjs' });
+    expect(options.entryPoints).to.deep.equal([FUNCTION_ENTRY]);
+    expect(options.external).to.deep.equal([...LAYER_PROVIDED]);
+  });
+});
