@@ -1,0 +1,51 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { BenchUsageError, parseBenchArgs, USAGE } from './lib/args';
+import { renderChart } from './lib/chart-svg';
+import { projectPath } from './lib/project';
+import { renderReport } from './lib/report-markdown';
+import { runBench } from './lib/run-bench';
+
+/**
+ * `npm run bench`: measures, writes bench/results/<timestamp>.{md,json,svg} and prints the report. Takes its
+ * arguments as a parameter and returns the exit status; only the last line exits.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let options: ReturnType<typeof parseBenchArgs>;
+  try {
+    options = parseBenchArgs(argv);
+  } catch (error) {
+    if (!(error instanceof BenchUsageError)) throw error;
+    process.stderr.write(`error: ${error.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (!options) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const started = performance.now();
+  const log = (line: string) =>
+    process.stderr.write(
+      `[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`,
+    );
+  const results = await runBench(options, log);
+
+  mkdirSync(options.outDir, { recursive: true });
+  const stamp = results.startedAt.replace(/[:.]/g, '-');
+  const base = path.join(options.outDir, `${stamp}${results.mode === 'quick' ? '-quick' : ''}`);
+  const report = renderReport(results, `${path.basename(base)}.svg`);
+  writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(`${base}.svg`, renderChart(results));
+  writeFileSync(`${base}.md`, report);
+  if (options.publish) {
+    writeFileSync(projectPath('bench', 'REPORT.md'), renderReport(results, 'REPORT.svg'));
+    writeFileSync(projectPath('bench', 'REPORT.svg'), renderChart(results));
+  }
+  process.stdout.write(`${report}\n`);
+  log(
+    `wrote ${path.relative(process.cwd(), base)}.{md,json,svg}${options.publish ? ' and bench/REPORT.{md,svg}' : ''}`,
+  );
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

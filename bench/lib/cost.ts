@@ -1,0 +1,28 @@
+/**
+ * Public list prices used for the cost table (us-east-1, first pricing tier), as given to this project in
+ * issue 5. The bench runs offline and does not fetch prices; check the pricing pages before quoting.
+ */
+export const PRICES = {
+  region: 'us-east-1',
+  lambdaArch: 'x86_64',
+  /** USD per GB-second of Lambda duration (x86, first tier). */
+  lambdaGbSecond: 0.0000166667,
+  /** USD per million Lambda requests. */
+  lambdaPerMillionRequests: 0.2,
+  /** Lambda bills duration in 1 ms steps. */
+  lambdaBillingStepMs: 1,
+  /** USD per image for Rekognition DetectLabels (Group 1 API, first 1M images a month: $1.00 per 1,000). */
+  rekognitionPerImage: 0.001,
+  source: 'AWS Lambda and Amazon Rekognition public price lists, us-east-1, as quoted in issue 5',
+} as const;
+
+export const MEMORY_MB = 2048;
+
+/** USD for one million invocations of `durationMs` each at `memoryMb`, one image per invocation. */
+export function lambdaCostPerMillion(durationMs: number, memoryMb = MEMORY_MB): number {
+  const billedMs = Math.ceil(durationMs / PRICES.lambdaBillingStepMs) * PRICES.lambdaBillingStepMs;
+  const gbSeconds = (memoryMb / 1024) * (billedMs / 1000);
+  return 1e6 * gbSeconds * PRICES.lambdaGbSecond + PRICES.lambdaPerMillionRequests;
+}
+
+export const rekognitionCostPerMillion = (): number => 1e6 * PRICES.rekognitionPerImage;

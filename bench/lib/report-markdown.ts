@@ -1,0 +1,514 @@
+import { type Artifact, LAMBDA_LIMITS } from './artifact-sizes';
+import { rekognitionCostPerMillion } from './cost';
+import type { AgreementRow, ProfileResult, Stage } from './jobs/job-types';
+import {
+  type BenchResults,
+  CONFIGS,
+  type ConfigName,
+  failed,
+  type WarmEntry,
+  type WarmScenarioEntry,
+} from './results';
+import type { ScenarioName } from './scenario-images';
+import { ratio } from './stats';
+
+const MB = 1024 * 1024;
+const ms = (v: number | undefined): string =>
+  v === undefined || !Number.isFinite(v)
+    ? '–'
+    : v >= 100
+      ? v.toFixed(0)
+      : v >= 10
+        ? v.toFixed(1)
+        : v.toFixed(2);
+const x = (r: number): string => (Number.isFinite(r) ? `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}×` : '–');
+const mb = (bytes: number | undefined): string => (bytes === undefined ? '–' : (bytes / MB).toFixed(1));
+const usd = (v: number): string => `$${v >= 100 ? v.toFixed(0) : v.toFixed(2)}`;
+const pct = (part: number, whole: number): string => `${((100 * part) / whole).toFixed(0)} %`;
+const STAGE_NAMES: Record<Exclude<Stage, 'totalMs'>, string> = {
+  decodeMs: 'decode',
+  preprocessMs: 'preprocess',
+  inferenceMs: 'inference',
+};
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function scenarioOf(
+  results: BenchResults,
+  config: ConfigName,
+  scenario: ScenarioName,
+): WarmScenarioEntry | undefined {
+  return results.warm.find((w) => w.config === config)?.scenarios.find((s) => s.scenario === scenario);
+}
+
+function scenarioLabel(results: BenchResults, scenario: ScenarioName): string {
+  return results.scenarios.find((s) => s.name === scenario)?.label ?? scenario;
+}
+
+/** The stage taking most of the median time, for one configuration and scenario. */
+export function slowestStage(entry: WarmScenarioEntry): { stage: string; ms: number; share: number } {
+  const stages = Object.keys(STAGE_NAMES) as Array<keyof typeof STAGE_NAMES>;
+  const worst = stages.reduce((a, b) => (entry.stages[b].median > entry.stages[a].median ? b : a));
+  const value = entry.stages[worst].median;
+  return { stage: STAGE_NAMES[worst], ms: value, share: value / entry.stages.totalMs.median };
+}
+
+function headline(results: BenchResults): string[] {
+  const out: string[] = [];
+  const large = scenarioOf(results, 'ours', 'large');
+  const medium = scenarioOf(results, 'ours', 'medium');
+  if (medium) {
+    out.push(
+      `- **Warm latency, ours (tfjs wasm + jimp):** median ${ms(medium.stages.totalMs.median)} ms for the ${scenarioLabel(results, 'medium')}` +
+        (large ? `, ${ms(large.stages.totalMs.median)} ms for the ${scenarioLabel(results, 'large')}.` : '.'),
+    );
+  }
+  if (large) {
+    const slow = slowestStage(large);
+    out.push(
+      `- **Slowest stage for the ${scenarioLabel(results, 'large')}: ${slow.stage}**, ${ms(slow.ms)} ms median = ${pct(slow.share, 1)} of the total.`,
+    );
+  }
+  for (const peer of ['sharp', 'onnx', 'cpu'] as const) {
+    const parts: string[] = [];
+    for (const scenario of ['medium', 'large'] as const) {
+      const ours = scenarioOf(results, 'ours', scenario);
+      const theirs = scenarioOf(results, peer, scenario);
+      if (!ours || !theirs) continue;
+      const stage: Stage = peer === 'sharp' ? 'decodeMs' : 'inferenceMs';
+      parts.push(
+        `${scenarioLabel(results, scenario)}: total ${x(ratio(theirs.stages.totalMs.median, ours.stages.totalMs.median))}, ` +
+          `${STAGE_NAMES[stage as keyof typeof STAGE_NAMES]} ${x(ratio(theirs.stages[stage].median, ours.stages[stage].median))}`,
+      );
+    }
+    if (parts.length)
+      out.push(`- **${CONFIGS[peer]}** as a ratio to ours (below 1× = faster): ${parts.join('; ')}.`);
+  }
+  const wasm = results.coldStart.find((c) => c.engine === 'wasm');
+  if (wasm?.wallMs) {
+    const others = results.coldStart
+      .filter((c) => c.engine !== 'wasm' && c.wallMs)
+      .map((c) => `${c.engine} ${x(ratio(c.wallMs?.median, wasm.wallMs?.median))}`);
+    out.push(
+      `- **Cold start** (fresh process → first result), wasm: median ${ms(wasm.wallMs.median)} ms` +
+        (others.length ? `; as a ratio: ${others.join(', ')}.` : '.'),
+    );
+  }
+  const costMedium = results.cost.rows.find((r) => r.config === 'ours' && r.scenario === 'medium');
+  const costLarge = results.cost.rows.find((r) => r.config === 'ours' && r.scenario === 'large');
+  const costSharpLarge = results.cost.rows.find((r) => r.config === 'sharp' && r.scenario === 'large');
+  if (costMedium) {
+    out.push(
+      `- **Cost per million images** at 2048 MB: ${usd(costMedium.usdPerMillion)} (2 MP)` +
+        (costLarge ? `, ${usd(costLarge.usdPerMillion)} (12 MP)` : '') +
+        (costSharpLarge ? `, ${usd(costSharpLarge.usdPerMillion)} (12 MP with sharp)` : '') +
+        ` vs ${usd(rekognitionCostPerMillion())} for Rekognition DetectLabels.`,
+    );
+  }
+  return out;
+}
+
+/** Conclusions the numbers of this run support, each with the numbers that support it. */
+function recommendations(results: BenchResults): string[] {
+  const out: string[] = [];
+  const artifacts = failed(results.artifacts) ? [] : results.artifacts.items;
+  const sharpLayer = artifacts.find((a) => a.name.startsWith('sharp'));
+  const wasmLayer = artifacts.find((a) => a.name.startsWith('TensorFlow.js wasm layer'));
+  const ortLayer = artifacts.find((a) => a.name.startsWith('onnxruntime'));
+  const agreement = results.agreement && !failed(results.agreement) ? results.agreement : undefined;
+  const speedups = (['medium', 'large'] as const).flatMap((scenario) => {
+    const ours = scenarioOf(results, 'ours', scenario);
+    const sharp = scenarioOf(results, 'sharp', scenario);
+    return ours && sharp
+      ? [
+          {
+            label: scenarioLabel(results, scenario),
+            total: ours.stages.totalMs.median / sharp.stages.totalMs.median,
+            rss: ratio(sharp.maxRssBytes, ours.maxRssBytes),
+          },
+        ]
+      : [];
+  });
+  if (speedups.length) {
+    const same = agreement ? agreement.filter((r) => r.sharp.classId === r.ours.classId).length : undefined;
+    out.push(
+      `1. **Decode with sharp where the sharp layer can be attached.** It is ${speedups.map((s) => `${s.total.toFixed(1)}× faster end to end on the ${s.label}`).join(' and ')}` +
+        `, with peak RSS at ${speedups.map((s) => x(s.rss)).join(' and ')} of ours` +
+        (same !== undefined ? `, and the same top-1 on ${same}/${agreement?.length} images` : '') +
+        `. The core offers it as \`loadClassifier({ decoder: 'sharp' })\`. The default stays jimp: pure JavaScript runs wherever the core does (CLI, tests, any architecture) and is the decode path hardened for hostile input, ` +
+        `while sharp is native code for one platform` +
+        (sharpLayer
+          ? ` and a ${mb(sharpLayer.bytes)} MB layer (${mb(sharpLayer.zippedBytes)} MB zipped) that must match the function's architecture.`
+          : '.'),
+    );
+  }
+  const profile = results.profile && !failed(results.profile) ? results.profile : undefined;
+  if (profile) {
+    const kernelMs = profile.wasm.kernels.reduce((sum, k) => sum + k.ms, 0);
+    const relu6Ms = profile.wasm.kernels
+      .filter((k) => k.kernel === 'Minimum' || k.kernel === 'Relu')
+      .reduce((sum, k) => sum + k.ms, 0);
+    out.push(
+      `2. **Run relu6 as one kernel.** tfjs-layers' \`minimum(6, relu(x))\` takes ${pct(relu6Ms, kernelMs)} of the wasm kernel time; registering relu6 as the Relu6 kernel before the model loads takes inference to ${x(ratio(profile.wasm.relu6Kernel.predictMs, profile.wasm.predictMs))} with identical outputs. That is a change in the core's model loading, left for a follow-up: this issue only measured it.`,
+    );
+    if (profile.onnx) {
+      out.push(
+        `3. **onnxruntime-node is the faster engine** (${x(ratio(profile.onnx.threads1Ms, profile.wasm.predictMs))} of wasm's inference time today, ${x(ratio(profile.onnx.threads1Ms, profile.wasm.relu6Kernel.predictMs))} after the relu6 fix), ` +
+          `but on a large JPEG the decode dominates, and it needs an ONNX twin of every model` +
+          (ortLayer && wasmLayer
+            ? ` and a ${mb(ortLayer.bytes)} MB layer instead of ${mb(wasmLayer.bytes)} MB.`
+            : '.'),
+      );
+    }
+  }
+  return out;
+}
+
+function warmTable(results: BenchResults, entry: WarmEntry): string {
+  const rows = entry.scenarios.map((s) => [
+    scenarioLabel(results, s.scenario),
+    ...(['decodeMs', 'preprocessMs', 'inferenceMs', 'totalMs'] as Stage[]).map(
+      (stage) => `${ms(s.stages[stage].median)} / ${ms(s.stages[stage].p95)}`,
+    ),
+    String(s.stages.totalMs.n),
+    mb(s.maxRssBytes),
+    s.top1.split(',')[0] ?? '',
+  ]);
+  return table(
+    [
+      'image',
+      'decode',
+      'preprocess',
+      'inference',
+      'total',
+      'n',
+      `peak RSS MB${entry.rssPerProcess ? ' (all images)' : ''}`,
+      'top-1',
+    ],
+    rows,
+  );
+}
+
+function peerTable(results: BenchResults): string {
+  const rows: string[][] = [];
+  for (const peer of ['sharp', 'onnx', 'cpu'] as const) {
+    for (const scenario of results.scenarios.map((s) => s.name)) {
+      const ours = scenarioOf(results, 'ours', scenario);
+      const theirs = scenarioOf(results, peer, scenario);
+      if (!ours || !theirs) continue;
+      const r = (stage: Stage) => x(ratio(theirs.stages[stage].median, ours.stages[stage].median));
+      rows.push([
+        CONFIGS[peer],
+        scenarioLabel(results, scenario),
+        r('decodeMs'),
+        r('preprocessMs'),
+        r('inferenceMs'),
+        r('totalMs'),
+        x(ratio(theirs.maxRssBytes, ours.maxRssBytes)),
+      ]);
+    }
+  }
+  return table(['peer', 'image', 'decode', 'preprocess', 'inference', 'total', 'peak RSS'], rows);
+}
+
+function agreementSection(rows: AgreementRow[]): string[] {
+  const onnxAgree = rows.filter((r) => r.onnx && r.onnx.classId === r.ours.classId).length;
+  const sharpAgree = rows.filter((r) => r.sharp.classId === r.ours.classId).length;
+  const fusedAgree = rows.filter((r) => r.fused && r.fused.classId === r.ours.classId).length;
+  const maxOnnxDiff = Math.max(0, ...rows.map((r) => r.onnx?.maxAbsDiff ?? 0));
+  const p = (v: number) => v.toFixed(3);
+  return [
+    `Top-1 on the same images: onnxruntime agrees with ours on **${onnxAgree}/${rows.length}** (largest probability difference on identical input tensors ${maxOnnxDiff.toExponential(1)}); ` +
+      `the fused-kernel experiment on ${fusedAgree}/${rows.length}; the sharp decoder on **${sharpAgree}/${rows.length}** ` +
+      '(it feeds slightly different pixels: libvips shrinks with a Lanczos filter before the bilinear resize).',
+    '',
+    table(
+      ['image', 'ours top-1 (p)', 'onnxruntime top-1 (p)', 'sharp decoder top-1 (p)'],
+      rows.map((r) => [
+        r.image,
+        `${r.ours.label.split(',')[0]} (${p(r.ours.probability)})`,
+        r.onnx ? `${r.onnx.label.split(',')[0]} (${p(r.onnx.probability)})` : '–',
+        `${r.sharp.label.split(',')[0]} (${p(r.sharp.probability)})`,
+      ]),
+    ),
+  ];
+}
+
+function profileSection(profile: ProfileResult, results: BenchResults): string[] {
+  const w = profile.wasm;
+  const total = w.kernels.reduce((s, k) => s + k.ms, 0);
+  const out: string[] = [
+    `One forward pass of ${results.model.name} on the same fixed input, batch 1, median of the profiled runs. ` +
+      `tfjs wasm: ${ms(w.predictMs)} ms per predict (tf.time: kernels ${ms(w.time.kernelMs)} ms of ${ms(w.time.wallMs)} ms wall)` +
+      (profile.onnx
+        ? `; onnxruntime-node on the ONNX twin: ${ms(profile.onnx.threads1Ms)} ms with 1 thread, ${ms(profile.onnx.threads2Ms)} ms with 2 ` +
+          `(**wasm ÷ onnxruntime = ${x(ratio(w.predictMs, profile.onnx.threads1Ms))}** single-threaded; outputs differ by at most ${profile.onnx.maxAbsDiff.toExponential(1)}).`
+        : '.'),
+    '',
+    '**tfjs wasm kernels** (tf.profile; op wrappers such as `fusedConv2d__op` left out so nothing counts twice):',
+    '',
+    table(
+      ['kernel', 'calls', 'ms', 'share'],
+      w.kernels.slice(0, 10).map((k) => [k.kernel, String(k.count), ms(k.ms), pct(k.ms, total)]),
+    ),
+  ];
+  if (profile.onnx) {
+    const ortTotal = profile.onnx.ops.reduce((s, o) => s + o.ms, 0);
+    out.push(
+      '',
+      '**onnxruntime ops** (1 thread, its own profiler, kernel time per op type):',
+      '',
+      table(
+        ['op', 'calls', 'ms', 'share'],
+        profile.onnx.ops.slice(0, 8).map((o) => [o.op, String(o.count), ms(o.ms), pct(o.ms, ortTotal)]),
+      ),
+    );
+  }
+  const minimum = w.kernels.find((k) => k.kernel === 'Minimum');
+  const relu = w.kernels.find((k) => k.kernel === 'Relu');
+  const conv = w.kernels.filter((k) => /Conv/.test(k.kernel)).reduce((s, k) => s + k.ms, 0);
+  const fused = w.fused && !failed(w.fused) ? w.fused : undefined;
+  out.push(
+    '',
+    '**Where the time goes and what closes the gap** (each lever measured in this run on the same weights):',
+    '',
+  );
+  if (minimum) {
+    out.push(
+      `1. **relu6 is not fused.** tfjs-layers applies relu6 as \`minimum(6, relu(x))\` after every Conv2D and DepthwiseConv2D: ` +
+        `Minimum (${minimum.count} calls, a broadcasting element-wise kernel) takes ${ms(minimum.ms)} ms = ${pct(minimum.ms, total)} of the kernel time, ` +
+        `Relu another ${ms(relu?.ms ?? 0)} ms; the convolutions themselves take ${ms(conv)} ms. ` +
+        `Registering relu6 as the single Relu6 kernel (no model change, outputs identical, max difference ${w.relu6Kernel.maxAbsDiff.toExponential(1)}) ` +
+        `brings predict to ${ms(w.relu6Kernel.predictMs)} ms (${x(ratio(w.relu6Kernel.predictMs, w.predictMs))} of today).` +
+        (fused
+          ? ` Running every conv as one fused kernel with bias and relu6 inside (what tfjs-converter's graph models do) gives ${ms(fused.predictMs)} ms ` +
+            `(${x(ratio(fused.predictMs, w.predictMs))}; max difference ${fused.maxAbsDiff.toExponential(1)}).`
+          : ''),
+    );
+  }
+  if (profile.onnx) {
+    const after = fused?.predictMs ?? w.relu6Kernel.predictMs;
+    out.push(
+      `2. **Kernel quality.** After fusion wasm is still ${x(ratio(after, profile.onnx.threads1Ms))} onnxruntime's single-threaded time: ` +
+        'the same convolutions run as XNNPACK compiled to 128-bit wasm SIMD against MLAS with native AVX2/AVX-512 and a blocked NCHWc layout ' +
+        '(onnxruntime also folds the weight dequantisation into constants). Only native code closes this: the tfjs-node layer (TensorFlow C) on Lambda, or onnxruntime-node.',
+    );
+    out.push(
+      `3. **Threads.** onnxruntime goes from ${ms(profile.onnx.threads1Ms)} to ${ms(profile.onnx.threads2Ms)} ms with a second thread ` +
+        `(${x(ratio(profile.onnx.threads2Ms, profile.onnx.threads1Ms))}) on this machine's ${results.machine.cores} cores. Lambda at 2048 MB shows 2 vCPUs but gives about 1.16 vCPU of CPU time (1 vCPU at 1,769 MB), so a second thread gains less there. ` +
+        (results.wasmThreads && !failed(results.wasmThreads)
+          ? results.wasmThreads.ok
+            ? `The threaded wasm build initialised here with ${results.wasmThreads.threads} threads.`
+            : `The threaded wasm build cannot be used under Node with tfjs 4.22 (it reports no thread support, tensorflow/tfjs#3830; forcing the flag fails: "${results.wasmThreads.reason}").`
+          : ''),
+    );
+  }
+  out.push(
+    `4. **Batching** helps little on one core: 4 images per predict cost ${ms(w.batch4PerImageMs)} ms each on wasm ` +
+      `(${x(ratio(w.batch4PerImageMs, w.predictMs))})` +
+      (profile.onnx
+        ? ` and ${ms(profile.onnx.batch4PerImageMs)} ms on onnxruntime (${x(ratio(profile.onnx.batch4PerImageMs, profile.onnx.threads1Ms))}).`
+        : '.') +
+      ' S3 events carry one object each, so batching would need a queue in front.',
+  );
+  return out;
+}
+
+function coldStartSection(results: BenchResults): string[] {
+  const wasm = results.coldStart.find((c) => c.engine === 'wasm');
+  return [
+    table(
+      [
+        'engine',
+        'n',
+        'median ms',
+        'min–max',
+        'ratio to wasm',
+        'node start',
+        'imports',
+        'backend + model + warm-up',
+        'first image',
+      ],
+      results.coldStart.map((c) =>
+        c.wallMs && c.phases
+          ? [
+              c.engine,
+              String(c.wallMs.n),
+              ms(c.wallMs.median),
+              `${ms(c.wallMs.min)}–${ms(c.wallMs.max)}`,
+              x(ratio(c.wallMs.median, wasm?.wallMs?.median)),
+              ms(c.phases.bootMs),
+              ms(c.phases.importMs),
+              ms(c.phases.loadMs),
+              ms(c.phases.firstClassifyMs),
+            ]
+          : [c.engine, '0', '–', '–', '–', '–', '–', '–', `unavailable: ${(c.error ?? '').slice(0, 200)}`],
+      ),
+    ),
+  ];
+}
+
+function throughputSection(results: BenchResults): string[] {
+  const t = results.throughput;
+  const out: string[] = [];
+  const core = t.core && !failed(t.core) ? t.core : undefined;
+  if (t.cli && !failed(t.cli)) {
+    out.push(
+      `\`npm run classify -- --json --backend wasm\` over ${t.images} images (the sample photos and labelled images, sizes as found), ` +
+        `${t.cli.runs.length} run(s), median: **${t.cli.imagesPerSecond.toFixed(1)} images/s** including start-up and model load, ` +
+        `${t.cli.steadyImagesPerSecond.toFixed(1)} images/s from the first result to the last.` +
+        (core
+          ? ` The same loop on the core without the CLI: ${core.steadyImagesPerSecond.toFixed(1)} images/s (CLI ÷ core ${x(ratio(t.cli.steadyImagesPerSecond, core.steadyImagesPerSecond))}).`
+          : ''),
+    );
+  } else {
+    out.push(
+      `CLI not measured (${t.cli && failed(t.cli) ? t.cli.error : 'absent'}).` +
+        (core
+          ? ` The core in a loop over ${t.images} images: ${core.steadyImagesPerSecond.toFixed(1)} images/s (${core.imagesPerSecond.toFixed(1)} with the model load).`
+          : ''),
+    );
+  }
+  return out;
+}
+
+function artifactSection(results: BenchResults): string[] {
+  const a = results.artifacts;
+  if (failed(a)) return [`Not measured: ${a.error}`];
+  const deployed = a.items.filter((i) => i.role === 'deployed');
+  const unzipped = deployed.reduce((s, i) => s + i.bytes, 0);
+  const sharpLayer = a.items.find((i) => i.name.startsWith('sharp'));
+  return [
+    `Function bundle built from \`${a.entry}\` with esbuild options from ${a.bundleOptions}. Zipped sizes are computed as \`zip -r\` (deflate level 6) would store the files${a.zipped ? '' : ' (skipped in --quick)'}. 1 MB = 2^20 bytes, as in Lambda's quotas.`,
+    '',
+    table(
+      ['artifact', 'role', 'files', 'unzipped MB', 'zipped MB', 'note'],
+      a.items.map((i) => [i.name, i.role, String(i.files), mb(i.bytes), mb(i.zippedBytes), i.note ?? '']),
+    ),
+    '',
+    `Deployed total (function + TensorFlow.js layer + model layer): **${mb(unzipped)} MB unzipped of Lambda's ${mb(LAMBDA_LIMITS.unzippedBytes)} MB**` +
+      (sharpLayer ? ` (${mb(unzipped + sharpLayer.bytes)} MB with the sharp layer)` : '') +
+      zippedVerdict(a.items, a.zipped) +
+      ' The original system shipped a 67 MB package.',
+  ];
+}
+
+function zippedVerdict(items: Artifact[], zipped: boolean): string {
+  if (!zipped) return '; zipped sizes not computed in --quick.';
+  const over = items.filter((i) => (i.zippedBytes ?? 0) > LAMBDA_LIMITS.zippedDirectUploadBytes);
+  const limit = `${mb(LAMBDA_LIMITS.zippedDirectUploadBytes)} MB zipped direct-upload limit`;
+  return over.length
+    ? `; over the ${limit}: ${over.map((i) => i.name).join(', ')} (upload through S3 instead).`
+    : `; every piece is under the ${limit}.`;
+}
+
+function costSection(results: BenchResults): string[] {
+  const c = results.cost;
+  const rows = c.rows
+    .filter((r) => r.config === 'original' || r.scenario === 'medium' || r.scenario === 'large')
+    .map((r) => [
+      r.config === 'original' ? 'original system (issue 5: ~8 s per image)' : CONFIGS[r.config],
+      r.scenario === 'original' ? '–' : scenarioLabel(results, r.scenario),
+      ms(r.durationMs),
+      usd(r.usdPerMillion),
+      x(ratio(c.rekognitionUsdPerMillion, r.usdPerMillion)),
+    ]);
+  rows.push(['Rekognition DetectLabels', '–', '–', usd(c.rekognitionUsdPerMillion), '1×']);
+  return [
+    `Lambda ${c.prices.lambdaArch} at ${c.memoryMb} MB, ${c.prices.region}: $${c.prices.lambdaGbSecond} per GB-s + $${c.prices.lambdaPerMillionRequests} per million requests, ` +
+      `duration billed per ${c.prices.lambdaBillingStepMs} ms; Rekognition DetectLabels $${(Number(c.prices.rekognitionPerImage) * 1000).toFixed(2)} per 1,000 images (first tier). ` +
+      `Prices: ${c.prices.source}; not fetched by the bench (it runs offline); run date ${results.startedAt.slice(0, 10)}. ` +
+      'Duration = the warm median total measured here, one image per invocation; S3 transfer, cold starts (INIT) and this machine being faster or slower than a Lambda vCPU are not included.',
+    '',
+    table(['configuration', 'image', 'ms per image', 'USD per million', 'Rekognition costs'], rows),
+  ];
+}
+
+/** The Markdown report of one run; `chartFile` is the SVG's name relative to the report. */
+export function renderReport(results: BenchResults, chartFile: string): string {
+  const m = results.machine;
+  const lines: string[] = [
+    `# LambdaVision benchmark (${results.mode} run, ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC)`,
+    '',
+    `Model **${results.model.name}**${results.model.onnx ? ` (ONNX twin: ${results.model.onnx})` : ''}. ` +
+      `Machine: ${m.cpuModel}, **${m.cores} cores**, ${m.memoryGiB} GiB, ${m.os}, **Node ${m.node}**; commit ${m.commit}; ` +
+      `packages: ${Object.entries(m.packages)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}. Run took ${results.durationS} s.`,
+    '',
+    `> The machine is shared: other people's test runs share its ${m.cores} cores (1-minute load average ${m.loadAverage.start.toFixed(2)} at the start, ` +
+      `${(m.loadAverage.end ?? Number.NaN).toFixed(2)} at the end). Read medians and ratios measured in the same run; single absolute times move by tens of per cent between runs.`,
+    '',
+    '## Headline',
+    '',
+    ...headline(results),
+    '',
+    `![time per stage](${chartFile})`,
+    '',
+    '## What the numbers argue for',
+    '',
+    ...recommendations(results),
+    '',
+    '## Warm latency per stage (median / p95 ms)',
+    '',
+    'Each configuration loads once and classifies each image repeatedly (after unmeasured warm-up runs); stages as the core reports them ' +
+      "(decode includes the header probe; with sharp it also includes libvips' shrink; total includes top-k). " +
+      (results.mode === 'full'
+        ? 'Each image ran in its own process, so peak RSS (process.resourceUsage().maxRSS) belongs to that image.'
+        : 'In --quick all images of a configuration share a process; peak RSS is the process peak.'),
+    '',
+  ];
+  for (const entry of results.warm) {
+    lines.push(
+      `### ${entry.label}`,
+      '',
+      entry.error ? `Failed: ${entry.error}` : warmTable(results, entry),
+      '',
+    );
+  }
+  lines.push(
+    '## Peers as ratios to ours (median ÷ median, same run; below 1× the peer is faster)',
+    '',
+    peerTable(results),
+    '',
+  );
+  if (results.agreement) {
+    lines.push('## Do the peers give the same answers?', '');
+    lines.push(
+      ...(failed(results.agreement)
+        ? [`Not measured: ${results.agreement.error}`]
+        : agreementSection(results.agreement)),
+      '',
+    );
+  }
+  lines.push('## Per-op profile: tfjs wasm vs onnxruntime on identical weights', '');
+  lines.push(
+    ...(results.profile && !failed(results.profile)
+      ? profileSection(results.profile, results)
+      : [`Not measured: ${results.profile && failed(results.profile) ? results.profile.error : 'skipped'}`]),
+    '',
+  );
+  lines.push(
+    '## Cold start per backend',
+    '',
+    'A fresh `node` process running the bench worker built like the Lambda bundle (esbuild, CommonJS, layer packages from NODE_PATH), until the first classification of the 2 MP JPEG is done. Phases are medians, in ms since the process started.',
+    '',
+    ...coldStartSection(results),
+    '',
+  );
+  lines.push('## CLI throughput', '', ...throughputSection(results), '');
+  lines.push('## Artifact sizes against Lambda limits', '', ...artifactSection(results), '');
+  lines.push('## Cost per million images', '', ...costSection(results), '');
+  lines.push(
+    '## Not measured here',
+    '',
+    '- The `tensorflow` backend (tfjs-node, the native layer Lambda uses with `BACKEND=auto`): it cannot be installed on this machine, so its cold start is recorded as unavailable.',
+    "- Lambda itself: its vCPU at 2048 MB is not this machine's core; S3 download/upload time; INIT billing.",
+    `- Scenario images: resized with sharp from the sample photos ${[...new Set(results.scenarios.map((s) => s.source))].join(', ')} (JPEG quality 90), cached in the temp folder.`,
+    '',
+  );
+  return lines.join('\n');
+}

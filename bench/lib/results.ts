@@ -1,0 +1,90 @@
+import type { Artifact } from './artifact-sizes';
+import type { CliRun } from './cli-throughput';
+import type {
+  AgreementRow,
+  ColdStartResult,
+  ProfileResult,
+  Stage,
+  WasmThreadsResult,
+} from './jobs/job-types';
+import type { MachineFacts } from './machine';
+import type { ScenarioImage, ScenarioName } from './scenario-images';
+import type { Summary } from './stats';
+
+/** The configurations compared on the same images in the same run. `ours` is the product's default here. */
+export const CONFIGS = {
+  ours: 'ours: tfjs wasm + jimp',
+  sharp: 'tfjs wasm + sharp decoder',
+  onnx: 'onnxruntime-node (1 thread) + jimp',
+  cpu: 'tfjs cpu backend + jimp',
+} as const;
+export type ConfigName = keyof typeof CONFIGS;
+
+export const COLD_ENGINES = ['wasm', 'cpu', 'tensorflow', 'onnxruntime'] as const;
+export type ColdEngine = (typeof COLD_ENGINES)[number];
+
+export type Failure = { error: string };
+export const failed = (value: unknown): value is Failure =>
+  typeof value === 'object' && value !== null && 'error' in value && typeof value.error === 'string';
+
+export interface ColdStartEntry {
+  engine: ColdEngine;
+  runs: Array<ColdStartResult & { wallMs: number }>;
+  /** Parent-observed spawn → first result, and the child's own phase boundaries, medians. */
+  wallMs?: Summary;
+  phases?: { bootMs: number; importMs: number; loadMs: number; firstClassifyMs: number };
+  error?: string;
+}
+
+export interface WarmScenarioEntry {
+  scenario: ScenarioName;
+  stages: Record<Stage, Summary>;
+  top1: string;
+  maxRssBytes: number;
+  rssAfterLoadBytes: number;
+}
+
+export interface WarmEntry {
+  config: ConfigName;
+  label: string;
+  scenarios: WarmScenarioEntry[];
+  /** In --quick all scenarios of a config share one process, so its peak RSS covers all of them. */
+  rssPerProcess: boolean;
+  error?: string;
+}
+
+export interface ThroughputResults {
+  images: number;
+  cli?: { runs: CliRun[]; imagesPerSecond: number; steadyImagesPerSecond: number } | Failure;
+  core?: { loadMs: number; imagesPerSecond: number; steadyImagesPerSecond: number } | Failure;
+}
+
+export interface CostRow {
+  config: ConfigName | 'original';
+  scenario: ScenarioName | 'original';
+  durationMs: number;
+  usdPerMillion: number;
+}
+
+export interface BenchResults {
+  version: 1;
+  mode: 'full' | 'quick';
+  startedAt: string;
+  durationS: number;
+  machine: MachineFacts;
+  model: { name: string; onnx?: string };
+  scenarios: Array<Omit<ScenarioImage, 'file'>>;
+  coldStart: ColdStartEntry[];
+  warm: WarmEntry[];
+  profile?: ProfileResult | Failure;
+  wasmThreads?: WasmThreadsResult | Failure;
+  agreement?: AgreementRow[] | Failure;
+  throughput: ThroughputResults;
+  artifacts: { entry: string; bundleOptions: string; items: Artifact[]; zipped: boolean } | Failure;
+  cost: {
+    prices: Record<string, string | number>;
+    memoryMb: number;
+    rows: CostRow[];
+    rekognitionUsdPerMillion: number;
+  };
+}

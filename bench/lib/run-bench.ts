@@ -1,0 +1,349 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BenchOptions } from './args';
+import { measureArtifacts } from './artifact-sizes';
+import { ChildFailedError, type ChildRun, runJob } from './child-process';
+import { type CliRun, cliExists, imageFiles, runCli } from './cli-throughput';
+import { lambdaCostPerMillion, MEMORY_MB, PRICES, rekognitionCostPerMillion } from './cost';
+import type {
+  AgreementRow,
+  ColdStartJob,
+  ColdStartResult,
+  CoreThroughputResult,
+  Engine,
+  ProfileResult,
+  Stage,
+  WarmImage,
+  WarmResult,
+  WasmThreadsResult,
+} from './jobs/job-types';
+import { STAGES } from './jobs/job-types';
+import { machineFacts } from './machine';
+import { findOnnxFile } from './onnx-peer';
+import { lambdaBundleOptions } from './project';
+import {
+  type BenchResults,
+  CONFIGS,
+  type ColdEngine,
+  type ColdStartEntry,
+  type ConfigName,
+  type CostRow,
+  type Failure,
+  failed,
+  type ThroughputResults,
+  type WarmEntry,
+} from './results';
+import { prepareScenarioImages, type ScenarioImage, type ScenarioName } from './scenario-images';
+import { median, summarize } from './stats';
+import { buildWorker, type WorkerBundle } from './worker-bundle';
+
+export type Log = (line: string) => void;
+
+/** Repeats per mode: full keeps the whole run to a few minutes on 2 cores; quick stays under a minute. */
+const PLAN = {
+  full: {
+    cold: { wasm: 5, cpu: 3, onnxruntime: 5 },
+    warm: {
+      small: { warmup: 3, repeats: 30 },
+      medium: { warmup: 2, repeats: 15 },
+      large: { warmup: 1, repeats: 6 },
+      png: { warmup: 2, repeats: 10 },
+    },
+    cpuWarm: { warmup: 1, repeats: 3 },
+    cpuScenarios: ['small', 'medium', 'large', 'png'] as ScenarioName[],
+    profileRuns: 20,
+    cliRuns: 3,
+    zip: true,
+  },
+  quick: {
+    cold: { wasm: 1, cpu: 1, onnxruntime: 1 },
+    warm: {
+      small: { warmup: 1, repeats: 3 },
+      medium: { warmup: 1, repeats: 3 },
+      large: { warmup: 0, repeats: 2 },
+      png: { warmup: 0, repeats: 2 },
+    },
+    cpuWarm: { warmup: 0, repeats: 1 },
+    cpuScenarios: ['small'] as ScenarioName[],
+    profileRuns: 5,
+    cliRuns: 1,
+    zip: false,
+  },
+} as const;
+
+const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+async function attempt<T>(log: Log, what: string, fn: () => Promise<T>): Promise<T | Failure> {
+  try {
+    return await fn();
+  } catch (error) {
+    log(`  ${what} failed: ${message(error)}`);
+    return { error: message(error) };
+  }
+}
+
+function engineFor(config: ConfigName): Engine {
+  switch (config) {
+    case 'ours':
+      return { engine: 'tfjs', backend: 'wasm', decoder: 'jimp' };
+    case 'sharp':
+      return { engine: 'tfjs', backend: 'wasm', decoder: 'sharp' };
+    case 'cpu':
+      return { engine: 'tfjs', backend: 'cpu', decoder: 'jimp' };
+    case 'onnx':
+      return { engine: 'onnx', threads: 1 };
+  }
+}
+
+async function coldStarts(
+  worker: WorkerBundle,
+  options: BenchOptions,
+  onnxFile: string | undefined,
+  image: string,
+  log: Log,
+): Promise<ColdStartEntry[]> {
+  const plan = PLAN[options.quick ? 'quick' : 'full'].cold;
+  const engines: Array<[ColdEngine, number]> = [
+    ['wasm', plan.wasm],
+    ['cpu', plan.cpu],
+    // Not installable here (its install downloads libtensorflow): one attempt records why.
+    ['tensorflow', 1],
+    ['onnxruntime', onnxFile ? plan.onnxruntime : 0],
+  ];
+  const entries: ColdStartEntry[] = [];
+  for (const [engine, repeats] of engines) {
+    if (repeats === 0) continue;
+    const base = { kind: 'cold-start' as const, modelDir: options.modelDir, onnxFile, image };
+    const job: ColdStartJob =
+      engine === 'onnxruntime'
+        ? { ...base, engine: 'onnx', threads: 1 }
+        : { ...base, engine: 'tfjs', backend: engine, decoder: 'jimp' };
+    const runs: ColdStartEntry['runs'] = [];
+    let error: string | undefined;
+    for (let i = 0; i < repeats; i++) {
+      log(`cold start ${engine} ${i + 1}/${repeats}`);
+      try {
+        const run: ChildRun<ColdStartResult> = await runJob(worker, job, 120_000);
+        runs.push({ ...run.result, wallMs: run.wallMs });
+      } catch (e) {
+        error = e instanceof ChildFailedError ? e.detail : message(e);
+        log(`  ${engine}: ${error}`);
+        break;
+      }
+    }
+    const entry: ColdStartEntry = { engine, runs, error };
+    if (runs.length) {
+      entry.wallMs = summarize(runs.map((r) => r.wallMs));
+      entry.phases = {
+        bootMs: median(runs.map((r) => r.entryMs)),
+        importMs: median(runs.map((r) => r.importedMs - r.entryMs)),
+        loadMs: median(runs.map((r) => r.loadedMs - r.importedMs)),
+        firstClassifyMs: median(runs.map((r) => r.firstResultMs - r.loadedMs)),
+      };
+    }
+    entries.push(entry);
+  }
+  return entries;
+}
+
+async function warmLatency(
+  worker: WorkerBundle,
+  options: BenchOptions,
+  onnxFile: string | undefined,
+  scenarios: ScenarioImage[],
+  log: Log,
+): Promise<WarmEntry[]> {
+  const plan = PLAN[options.quick ? 'quick' : 'full'];
+  const configs = (Object.keys(CONFIGS) as ConfigName[]).filter((c) => c !== 'onnx' || onnxFile);
+  const entries: WarmEntry[] = [];
+  for (const config of configs) {
+    const chosen = config === 'cpu' ? scenarios.filter((s) => plan.cpuScenarios.includes(s.name)) : scenarios;
+    const images: WarmImage[] = chosen.map((s) => ({
+      name: s.name,
+      file: s.file,
+      ...(config === 'cpu' ? plan.cpuWarm : plan.warm[s.name]),
+    }));
+    // One process per scenario, so each peak RSS belongs to one image size; --quick shares one to save start-ups.
+    const batches = options.quick ? [images] : images.map((i) => [i]);
+    const entry: WarmEntry = { config, label: CONFIGS[config], scenarios: [], rssPerProcess: options.quick };
+    for (const batch of batches) {
+      log(`warm ${config}: ${batch.map((b) => `${b.name} ×${b.repeats}`).join(', ')}`);
+      try {
+        const job = {
+          kind: 'warm' as const,
+          modelDir: options.modelDir,
+          onnxFile,
+          images: batch,
+          ...engineFor(config),
+        };
+        const { result } = await runJob<WarmResult>(worker, job, 600_000);
+        for (const image of result.images) {
+          entry.scenarios.push({
+            scenario: image.name as ScenarioName,
+            stages: Object.fromEntries(STAGES.map((s) => [s, summarize(image.samples[s])])) as Record<
+              Stage,
+              ReturnType<typeof summarize>
+            >,
+            top1: image.top1,
+            maxRssBytes: result.maxRssBytes,
+            rssAfterLoadBytes: result.rssAfterLoadBytes,
+          });
+        }
+      } catch (error) {
+        entry.error = message(error);
+        log(`  ${config}: ${entry.error}`);
+      }
+    }
+    entries.push(entry);
+  }
+  return entries;
+}
+
+async function throughput(worker: WorkerBundle, options: BenchOptions, log: Log): Promise<ThroughputResults> {
+  const dirs = [options.photosDir, options.labelledDir].filter((d): d is string => !!d);
+  const files = imageFiles(dirs);
+  const result: ThroughputResults = { images: files.length };
+  log(`throughput: core loop over ${files.length} images`);
+  result.core = await attempt(log, 'core throughput', async () => {
+    const { result: r } = await runJob<CoreThroughputResult>(worker, {
+      kind: 'core-throughput',
+      modelDir: options.modelDir,
+      files,
+    });
+    const classify = r.classifyMs.reduce((a, b) => a + b, 0);
+    return {
+      loadMs: r.loadMs,
+      imagesPerSecond: (files.length * 1000) / (r.loadMs + classify),
+      steadyImagesPerSecond: (files.length * 1000) / classify,
+    };
+  });
+  if (!cliExists()) {
+    result.cli = { error: 'scripts/classify.ts is absent: only the core loop was measured' };
+    return result;
+  }
+  result.cli = await attempt(log, 'CLI throughput', async () => {
+    const runs: CliRun[] = [];
+    for (let i = 0; i < PLAN[options.quick ? 'quick' : 'full'].cliRuns; i++) {
+      log(`throughput: CLI run ${i + 1} over ${files.length} images`);
+      runs.push(await runCli(dirs, options.modelDir));
+    }
+    return {
+      runs,
+      imagesPerSecond: median(runs.map((r) => (r.images * 1000) / r.wallMs)),
+      steadyImagesPerSecond: median(runs.map((r) => ((r.images - 1) * 1000) / r.firstToLastMs)),
+    };
+  });
+  return result;
+}
+
+function costRows(warm: WarmEntry[]): CostRow[] {
+  const rows: CostRow[] = [];
+  for (const entry of warm) {
+    for (const s of entry.scenarios) {
+      const durationMs = s.stages.totalMs.median;
+      rows.push({
+        config: entry.config,
+        scenario: s.scenario,
+        durationMs,
+        usdPerMillion: lambdaCostPerMillion(durationMs),
+      });
+    }
+  }
+  // The original system: about 8 s of Lambda time per image at 2048 MB (issue 5).
+  rows.push({
+    config: 'original',
+    scenario: 'original',
+    durationMs: 8000,
+    usdPerMillion: lambdaCostPerMillion(8000),
+  });
+  return rows;
+}
+
+/** Runs every measurement in order, one child process at a time, and returns the results. */
+export async function runBench(options: BenchOptions, log: Log): Promise<BenchResults> {
+  const started = new Date();
+  const t0 = performance.now();
+  const machine = machineFacts();
+  const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'lambdavision-bench-'));
+  try {
+    const onnxFile = options.onnxFile ?? findOnnxFile(options.modelDir);
+    const lambda = await lambdaBundleOptions();
+    log(`building the child worker (esbuild, options from ${lambda.source})`);
+    const worker = await buildWorker(tmpDir, lambda);
+    log('preparing scenario images');
+    const scenarios = await prepareScenarioImages(options.photosDir, options.quick);
+    const medium = scenarios.find((s) => s.name === 'medium') ?? (scenarios[0] as ScenarioImage);
+
+    const coldStart = await coldStarts(worker, options, onnxFile, medium.file, log);
+    const warm = await warmLatency(worker, options, onnxFile, scenarios, log);
+
+    log('per-op profile: wasm kernels vs onnxruntime');
+    const profile = await attempt(log, 'profile', async () => {
+      const job = {
+        kind: 'profile' as const,
+        modelDir: options.modelDir,
+        onnxFile,
+        runs: PLAN[options.quick ? 'quick' : 'full'].profileRuns,
+        tmpDir,
+      };
+      return (await runJob<ProfileResult>(worker, job)).result;
+    });
+    log('wasm threads probe');
+    const wasmThreads = await attempt(log, 'wasm threads probe', async () => {
+      return (await runJob<WasmThreadsResult>(worker, { kind: 'wasm-threads', modelDir: options.modelDir }))
+        .result;
+    });
+    const agreementImages = imageFiles(
+      [options.labelledDir, options.quick ? undefined : options.photosDir].filter((d): d is string => !!d),
+    );
+    log(`top-1 agreement on ${agreementImages.length} images`);
+    const agreement = await attempt(log, 'agreement', async () => {
+      const job = {
+        kind: 'agreement' as const,
+        modelDir: options.modelDir,
+        onnxFile,
+        images: agreementImages,
+      };
+      return (await runJob<AgreementRow[]>(worker, job)).result;
+    });
+
+    const throughputResults = await throughput(worker, options, log);
+
+    const zip = PLAN[options.quick ? 'quick' : 'full'].zip;
+    log(`artifact sizes${zip ? ' (zipping)' : ' (unzipped only in --quick)'}`);
+    const artifacts = await attempt(log, 'artifact sizes', async () => {
+      const { artifacts: items, entry } = await measureArtifacts(lambda, options.modelDir, tmpDir, {
+        zip,
+        onnxFile,
+      });
+      return { entry, bundleOptions: lambda.source, items, zipped: zip };
+    });
+
+    machine.loadAverage.end = os.loadavg()[0];
+    return {
+      version: 1,
+      mode: options.quick ? 'quick' : 'full',
+      startedAt: started.toISOString(),
+      durationS: Math.round((performance.now() - t0) / 100) / 10,
+      machine,
+      model: { name: path.basename(options.modelDir), onnx: onnxFile && path.basename(onnxFile) },
+      scenarios: scenarios.map(({ file: _file, ...rest }) => rest),
+      coldStart,
+      warm,
+      profile,
+      wasmThreads,
+      agreement: failed(agreement) || agreement.length ? agreement : undefined,
+      throughput: throughputResults,
+      artifacts,
+      cost: {
+        prices: { ...PRICES },
+        memoryMb: MEMORY_MB,
+        rows: costRows(warm),
+        rekognitionUsdPerMillion: rekognitionCostPerMillion(),
+      },
+    };
+  } finally {
+    rmSync(tmpDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,59 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { BenchUsageError, parseBenchArgs } from '../../bench/lib/args';
+import { tempDir } from '../support/tiny-models';
+
+function sharedFolder(): string {
+  const shared = tempDir('lambdavision-shared-');
+  mkdirSync(path.join(shared, 'models', 'mobilenet_v2_1.0_224_quant'), { recursive: true });
+  mkdirSync(path.join(shared, 'models', 'test-images'), { recursive: true });
+  mkdirSync(path.join(shared, 'images'), { recursive: true });
+  return shared;
+}
+
+describe('bench command line', () => {
+  it('finds the model, photos and labelled images under LAMBDAVISION_SHARED', () => {
+    // Prepare
+    const shared = sharedFolder();
+
+    // Act
+    const options = parseBenchArgs(['--quick'], { LAMBDAVISION_SHARED: shared }, '/');
+
+    // Assess
+    expect(options).to.include({
+      quick: true,
+      publish: false,
+      modelDir: path.join(shared, 'models', 'mobilenet_v2_1.0_224_quant'),
+      photosDir: path.join(shared, 'images'),
+      labelledDir: path.join(shared, 'models', 'test-images'),
+    });
+  });
+
+  it('names the variable to set when no shared folder can be found', () => {
+    // Prepare
+    const cwd = tempDir('lambdavision-empty-');
+
+    // Act
+    const act = () => parseBenchArgs([], {}, cwd);
+
+    // Assess
+    expect(act).to.throw(BenchUsageError, /LAMBDAVISION_SHARED/);
+  });
+
+  it('rejects an unknown flag as a usage error', () => {
+    // Act
+    const act = () => parseBenchArgs(['--fast'], { LAMBDAVISION_SHARED: sharedFolder() }, '/');
+
+    // Assess
+    expect(act).to.throw(BenchUsageError, /fast/);
+  });
+
+  it('returns nothing for --help so the entry prints the usage', () => {
+    // Act
+    const options = parseBenchArgs(['--help'], {}, '/');
+
+    // Assess
+    expect(options).to.equal(undefined);
+  });
+});

@@ -1,0 +1,126 @@
+import { expect } from 'chai';
+import sharp from 'sharp';
+import { loadSharpDecoder } from '../../function/classifier/decode-sharp';
+import {
+  DEFAULT_LIMITS,
+  ErrorCode,
+  LambdaVisionError,
+  loadClassifier,
+  probeImage,
+} from '../../function/classifier/index';
+import { buildTinyMobileNet, tempDir } from '../support/tiny-models';
+
+// The sharp decoder is the core's, offered because the bench measured it; its tests live with the bench.
+const TARGET = { width: 224, height: 224 };
+
+async function jpeg(width: number, height: number, orientation?: number): Promise<Buffer> {
+  const image = sharp({
+    create: { width, height, channels: 3, background: { r: 200, g: 40, b: 40 } },
+  }).jpeg();
+  return orientation ? image.withMetadata({ orientation }).toBuffer() : image.toBuffer();
+}
+
+describe('sharp decoder', () => {
+  it('shrinks a large JPEG on load to twice the model input on its short side and reports the full size', async () => {
+    // Prepare
+    const decode = loadSharpDecoder()(TARGET);
+    const bytes = await jpeg(3000, 2000);
+
+    // Act
+    const image = await decode(bytes, probeImage(bytes), DEFAULT_LIMITS);
+
+    // Assess
+    expect([image.width, image.height]).to.deep.equal([672, 448]);
+    expect(image.data.length).to.equal(672 * 448 * 4);
+    expect(image.original).to.deep.equal({ width: 3000, height: 2000 });
+  });
+
+  it('keeps a small image at its own size', async () => {
+    // Prepare
+    const decode = loadSharpDecoder()(TARGET);
+    const bytes = await jpeg(300, 200);
+
+    // Act
+    const image = await decode(bytes, probeImage(bytes), DEFAULT_LIMITS);
+
+    // Assess
+    expect([image.width, image.height]).to.deep.equal([300, 200]);
+  });
+
+  it('turns the image upright by its EXIF orientation', async () => {
+    // Prepare: orientation 6 = stored landscape, shown rotated by 90°
+    const decode = loadSharpDecoder()(TARGET);
+    const bytes = await jpeg(1200, 800, 6);
+
+    // Act
+    const image = await decode(bytes, probeImage(bytes), DEFAULT_LIMITS);
+
+    // Assess
+    expect(image.original).to.deep.equal({ width: 800, height: 1200 });
+    expect(image.height).to.be.greaterThan(image.width);
+  });
+
+  it('hands BMP, which libvips cannot read, to jimp', async () => {
+    // Prepare: a 2×1 24-bit BMP (54-byte header, rows padded to 4 bytes)
+    const decode = loadSharpDecoder()(TARGET);
+    const bmp = Buffer.alloc(62);
+    bmp.write('BM', 0, 'ascii');
+    bmp.writeUInt32LE(62, 2);
+    bmp.writeUInt32LE(54, 10);
+    bmp.writeUInt32LE(40, 14);
+    bmp.writeInt32LE(2, 18);
+    bmp.writeInt32LE(1, 22);
+    bmp.writeUInt16LE(1, 26);
+    bmp.writeUInt16LE(24, 28);
+    bmp.writeUInt32LE(8, 34);
+    bmp.set([0, 0, 255, 255, 0, 0], 54); // BGR: red, blue
+
+    // Act
+    const image = await decode(bmp, probeImage(bmp), DEFAULT_LIMITS);
+
+    // Assess
+    expect([image.width, image.height]).to.deep.equal([2, 1]);
+    expect(image.original).to.equal(undefined);
+  });
+
+  it('reports damaged JPEG data as CORRUPT_IMAGE', async () => {
+    // Prepare: a valid header followed by garbage where the scan data should be
+    const decode = loadSharpDecoder()(TARGET);
+    const good = await jpeg(640, 480);
+    const bytes = Buffer.concat([good.subarray(0, 700), Buffer.alloc(4000, 0x5a)]);
+
+    // Act
+    const error = await decode(bytes, { format: 'jpg', width: 640, height: 480 }, DEFAULT_LIMITS).catch(
+      (e) => e,
+    );
+
+    // Assess
+    expect(error).to.be.instanceOf(LambdaVisionError);
+    expect((error as LambdaVisionError).code).to.equal(ErrorCode.CORRUPT_IMAGE);
+  });
+
+  it('refuses an unknown decoder name before loading the model', async () => {
+    // Act
+    const error = await loadClassifier({ modelDir: '/nonexistent', decoder: 'libjpeg' as never }).catch(
+      (e) => e,
+    );
+
+    // Assess
+    expect((error as LambdaVisionError).code).to.equal(ErrorCode.INVALID_OPTION);
+    expect((error as Error).message).to.match(/jimp, sharp/);
+  });
+
+  it('classifies through loadClassifier with decoder "sharp" and reports the image’s full size', async () => {
+    // Prepare
+    const modelDir = await buildTinyMobileNet(tempDir('lambdavision-sharp-'));
+    const classifier = await loadClassifier({ modelDir, backend: 'wasm', decoder: 'sharp' });
+
+    // Act
+    const result = await classifier.classify(await jpeg(2000, 1000), { topK: 3 });
+
+    // Assess
+    expect(result.image).to.deep.include({ format: 'jpg', width: 2000, height: 1000 });
+    expect(result.predictions).to.have.length(3);
+    classifier.dispose();
+  });
+});
