@@ -35,6 +35,22 @@ export const CONFIG_DEFAULTS = {
   metricsNamespace: 'LambdaVision',
 } as const satisfies Partial<LambdaConfig>;
 
+/** The environment variables the function reads. */
+export const CONFIG_VARIABLES = [
+  'MODEL_DIR',
+  'BACKEND',
+  'TOP_K',
+  'MIN_CONFIDENCE',
+  'RESULTS_BUCKET',
+  'RESULTS_PREFIX',
+  'UPLOAD_PREFIX',
+  'MAX_OBJECT_BYTES',
+  'MAX_PIXELS',
+  'LOG_LEVEL',
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_METRICS_NAMESPACE',
+] as const;
+
 /** A setting that cannot be used; the message names the variable, so a failed init says what to fix. */
 export class ConfigError extends Error {
   readonly variables: string[];

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Jimp } from 'jimp';
-import { CONFIG_DEFAULTS } from '../../function/lambda/config';
+import { CONFIG_VARIABLES, type LambdaConfig, loadConfig } from '../../function/lambda/config';
 import { resultLocationFor } from '../../function/lambda/result-key';
 import { parseS3Event } from '../../function/lambda/s3-event';
 import { CliError } from '../cli/cli-error';
@@ -16,7 +16,8 @@ export const INVOKE_USAGE = `usage: npm run invoke -- EVENT.json [--image FILE] 
 
 Builds the Lambda bundle, starts a local S3 server, puts the image at each record's bucket/key, runs the
 bundled handler on the event in a Lambda-like process (Node 24, NODE_PATH layer), and prints the logs
-(stderr) and the stored results (stdout).
+(stderr) and the stored results (stdout). Function settings (TOP_K, RESULTS_PREFIX, ...) are taken from
+the environment, then from --env-vars.
 
   EVENT.json        an S3 put event, e.g. events/s3-put.json
   --image FILE      the image to upload (default: a generated test pattern)
@@ -106,7 +107,13 @@ async function invoke(argv: string[], io: InvokeIo): Promise<number> {
   const modelDir = localModelDir(values.model);
   const repeat = positiveInt(values.repeat, '--repeat', 1);
   const timeoutMs = positiveInt(values.timeout, '--timeout', 30_000);
-  const fileEnv = values['env-vars'] ? await readEnvVars(values['env-vars']) : {};
+  // The function's settings: from this shell (TOP_K=3 npm run invoke ...), then from --env-vars.
+  const functionEnv: Record<string, string> = {};
+  for (const name of CONFIG_VARIABLES) {
+    const value = process.env[name];
+    if (value !== undefined) functionEnv[name] = value;
+  }
+  Object.assign(functionEnv, values['env-vars'] ? await readEnvVars(values['env-vars']) : {});
 
   let event: unknown;
   try {
@@ -135,10 +142,13 @@ async function invoke(argv: string[], io: InvokeIo): Promise<number> {
     `built ${path.relative(PROJECT_ROOT, bundle.file)} (${(bundle.bytes / 1024).toFixed(0)} KiB) in ${Math.round(bundle.ms)} ms\n`,
   );
 
-  const settings = {
-    resultsBucket: fileEnv.RESULTS_BUCKET || undefined,
-    resultsPrefix: fileEnv.RESULTS_PREFIX ?? CONFIG_DEFAULTS.resultsPrefix,
-  };
+  let settings: LambdaConfig;
+  try {
+    settings = loadConfig(functionEnv);
+  } catch {
+    // A bad setting is the bundle's to report, as Lambda's init would; the defaults tell where to look.
+    settings = loadConfig({});
+  }
   const buckets = new Set(records.map((r) => r.bucket));
   if (settings.resultsBucket) buckets.add(settings.resultsBucket);
   const s3 = await startLocalS3({ buckets: [...buckets] });
@@ -155,7 +165,7 @@ async function invoke(argv: string[], io: InvokeIo): Promise<number> {
       `invoking the bundle with ${path.relative(process.cwd(), path.resolve(eventFile))}, model ${modelDir}\n\n`,
     );
     const outcome = await invokeInSandbox(sandbox, {
-      env: { ...fileEnv, ...s3.env, MODEL_DIR: modelDir },
+      env: { ...functionEnv, ...s3.env, MODEL_DIR: modelDir },
       events: Array.from({ length: repeat }, () => event),
       timeoutMs,
       onOutput: (chunk) => io.err(chunk),

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { DEFAULT_LIMITS } from '../../function/classifier';
-import { ConfigError, loadConfig } from '../../function/lambda/config';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../function/lambda/config';
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -69,6 +69,7 @@ describe('lambda config', () => {
       serviceName: 'svc',
       metricsNamespace: 'Ns',
     });
+    expect(Object.keys(env)).to.have.members([...CONFIG_VARIABLES]);
   });
 
   it('treats blank values as unset', () => {
