@@ -1,5 +1,6 @@
 import { defaultFormats } from 'jimp';
 import { ErrorCode, ImageError, LambdaVisionError } from './errors';
+import { assertBmpTsReads, inspectBmp } from './formats/bmp';
 import { assertJpegJsReads, inspectJpeg, jpegOrientation } from './formats/jpeg';
 import { assertPngInflatesWithinHeader, inspectPng } from './formats/png';
 import { FORMAT_NAMES } from './formats/reader';
@@ -60,6 +61,8 @@ function codecFor(format: ImageFormat): Codec {
 function prepare(format: ImageFormat, buffer: Buffer, limits: ImageLimits): Buffer {
   if (format === 'jpg') {
     assertJpegJsReads(inspectJpeg(buffer, limits));
+  } else if (format === 'bmp') {
+    assertBmpTsReads(inspectBmp(buffer, limits));
   } else if (format === 'png') {
     assertPngInflatesWithinHeader(buffer, inspectPng(buffer, limits));
   } else if (format === 'tiff') {

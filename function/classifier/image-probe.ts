@@ -35,7 +35,22 @@ const KNOWN_OTHERS: Array<[string, (b: Uint8Array) => boolean]> = [
   ['HEIC/AVIF', (b) => ascii(b, 4, 8) === 'ftyp'],
   ['WebP', (b) => ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP'],
   ['ZIP', (b) => ascii(b, 0, 4) === 'PK\u0003\u0004'],
+  ['BigTIFF', (b) => ascii(b, 0, 4) === 'II+\u0000' || ascii(b, 0, 4) === 'MM\u0000+'],
 ];
+
+/** image-size's names for formats people know by another name. */
+const TYPE_NAMES: Record<string, string> = {
+  'jxl-stream': 'JPEG XL',
+  jxl: 'JPEG XL',
+  jp2: 'JPEG 2000',
+  j2c: 'JPEG 2000',
+  heif: 'HEIF',
+  icns: 'Apple icon (ICNS)',
+  ico: 'Windows icon (ICO)',
+  cur: 'Windows cursor (CUR)',
+  psd: 'Photoshop (PSD)',
+  pnm: 'Netpbm (PNM)',
+};
 
 /** Leading bytes of each decodable format: a match means the file is that format, even if damaged. */
 const MAGIC: Array<[ImageFormat, (b: Uint8Array) => boolean]> = [
@@ -71,7 +86,7 @@ function notDecodable(bytes: Uint8Array): ImageError {
   if (type) {
     return new ImageError(
       ErrorCode.UNSUPPORTED_FORMAT,
-      `${type.toUpperCase()} images are not supported: ${SUPPORTED_HINT}`,
+      `${TYPE_NAMES[type] ?? type.toUpperCase()} images are not supported: ${SUPPORTED_HINT}`,
     );
   }
   return new ImageError(ErrorCode.UNSUPPORTED_FORMAT, `not a recognised image: ${SUPPORTED_HINT}`);

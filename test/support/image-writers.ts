@@ -278,34 +278,56 @@ export function gifOf(images: Rgba[]): Buffer {
 
 // ---------------------------------------------------------------- BMP
 
-/** Uncompressed BMP (BITMAPINFOHEADER) at 24 or 32 bits, bottom-up unless `topDown`. */
-export function encodeBmp(img: Rgba, options: { bits?: 24 | 32; topDown?: boolean } = {}): Buffer {
+/**
+ * Uncompressed BMP (BITMAPINFOHEADER), bottom-up unless `topDown`: 24 or 32 bits, 16 bits (5-5-5), or
+ * 1, 4 and 8 bits with a palette (the image must have few enough colours).
+ */
+export function encodeBmp(
+  img: Rgba,
+  options: { bits?: 1 | 4 | 8 | 16 | 24 | 32; topDown?: boolean } = {},
+): Buffer {
   const bits = options.bits ?? 24;
-  const bpp = bits / 8;
-  const stride = Math.ceil((img.width * bpp) / 4) * 4;
+  const stride = Math.ceil((img.width * bits) / 32) * 4;
+  const indexed = bits <= 8 ? indexColours(img) : undefined;
+  const colours = indexed ? indexed.palette.length / 3 : 0;
+  if (colours > 2 ** bits) throw new Error(`${colours} colours do not fit ${bits} bits`);
+  const offset = 54 + colours * 4;
   const header = Buffer.alloc(54);
   header.write('BM', 0, 'latin1');
-  header.writeUInt32LE(54 + stride * img.height, 2);
-  header.writeUInt32LE(54, 10);
+  header.writeUInt32LE(offset + stride * img.height, 2);
+  header.writeUInt32LE(offset, 10);
   header.writeUInt32LE(40, 14);
   header.writeInt32LE(img.width, 18);
   header.writeInt32LE(options.topDown ? -img.height : img.height, 22);
   header.writeUInt16LE(1, 26);
   header.writeUInt16LE(bits, 28);
   header.writeUInt32LE(stride * img.height, 34);
+  header.writeUInt32LE(colours, 46);
+  const table = Buffer.alloc(colours * 4);
+  for (let i = 0; i < colours; i++) {
+    const p = indexed?.palette as Uint8Array;
+    table.set([p[i * 3 + 2] as number, p[i * 3 + 1] as number, p[i * 3] as number, 0], i * 4);
+  }
   const pixels = Buffer.alloc(stride * img.height);
   for (let y = 0; y < img.height; y++) {
-    const row = options.topDown ? y : img.height - 1 - y;
+    const row = (options.topDown ? y : img.height - 1 - y) * stride;
     for (let x = 0; x < img.width; x++) {
       const i = (y * img.width + x) * 4;
-      const o = row * stride + x * bpp;
-      pixels[o] = img.data[i + 2] as number;
-      pixels[o + 1] = img.data[i + 1] as number;
-      pixels[o + 2] = img.data[i] as number;
-      if (bpp === 4) pixels[o + 3] = 255;
+      const [r, g, b] = [img.data[i] as number, img.data[i + 1] as number, img.data[i + 2] as number];
+      if (indexed) {
+        const index = indexed.indices[y * img.width + x] as number;
+        const bit = x * bits;
+        const shift = 8 - bits - (bit % 8);
+        pixels[row + (bit >> 3)] = (pixels[row + (bit >> 3)] as number) | (index << shift);
+      } else if (bits === 16) {
+        pixels.writeUInt16LE(((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3), row + x * 2);
+      } else {
+        const o = row + x * (bits / 8);
+        pixels.set(bits === 32 ? [b, g, r, 255] : [b, g, r], o);
+      }
     }
   }
-  return Buffer.concat([header, pixels]);
+  return Buffer.concat([header, table, pixels]);
 }
 
 // ---------------------------------------------------------------- TIFF
@@ -423,16 +445,21 @@ export function tiffPage(
 
 // ---------------------------------------------------------------- JPEG
 
-/** Baseline JPEG (4:2:0) through jimp's encoder. */
+/**
+ * A jimp image of the pixels. Jimp.fromBitmap copies `data.buffer` whole, ignoring the view's offset, so
+ * it must be given a Uint8Array that owns its buffer exactly (a Buffer from the pool would read garbage).
+ */
+const jimpOf = (img: Rgba) =>
+  Jimp.fromBitmap({ width: img.width, height: img.height, data: Uint8Array.from(img.data) });
+
+/** Baseline JPEG (4:2:0) through jimp's encoder (jpeg-js). */
 export async function encodeJpeg(img: Rgba, quality = 90): Promise<Buffer> {
-  const image = Jimp.fromBitmap({ width: img.width, height: img.height, data: Buffer.from(img.data) });
-  return image.getBuffer('image/jpeg', { quality });
+  return jimpOf(img).getBuffer('image/jpeg', { quality });
 }
 
-/** Re-encodes any image jimp reads as a GIF (jimp quantizes to 256 colours). */
+/** Re-encodes an image as a GIF with jimp (which quantizes to 256 colours). */
 export async function toGifWithJimp(img: Rgba): Promise<Buffer> {
-  const image = Jimp.fromBitmap({ width: img.width, height: img.height, data: Buffer.from(img.data) });
-  return image.getBuffer('image/gif');
+  return jimpOf(img).getBuffer('image/gif');
 }
 
 /** An APP1 segment holding EXIF with one tag: Orientation (0x0112). */

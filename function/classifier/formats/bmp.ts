@@ -62,3 +62,13 @@ export function inspectBmp(bytes: Uint8Array, limits: ImageLimits): BmpLayout {
   }
   return { width, height, bitsPerPixel, compression };
 }
+
+/**
+ * bmp-ts starts run-length (RLE4/RLE8) images on the wrong row and writes their colours at the wrong
+ * offsets: the picture comes out scrambled, and a scrambled picture classifies as something, wrongly.
+ */
+export function assertBmpTsReads(layout: BmpLayout): void {
+  if (layout.compression === RLE8 || layout.compression === RLE4) {
+    throw unsupported('a run-length compressed (RLE) BMP');
+  }
+}

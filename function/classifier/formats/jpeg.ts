@@ -173,9 +173,9 @@ function orientationFromTiff(tiff: Uint8Array): number {
     const entry = ifd + 2 + i * 12;
     if (entry + 12 > tiff.length) return 1;
     if (view.getUint16(entry, little) !== 0x0112) continue;
-    const type = view.getUint16(entry + 2, little);
-    const value =
-      type === 3 ? view.getUint16(entry + 8, little) : type === 4 ? view.getUint32(entry + 8, little) : 1;
+    // One SHORT, stored in the entry itself; anything else is not an orientation we can trust.
+    if (view.getUint16(entry + 2, little) !== 3 || view.getUint32(entry + 4, little) !== 1) return 1;
+    const value = view.getUint16(entry + 8, little);
     return value >= 1 && value <= 8 ? value : 1;
   }
   return 1;
