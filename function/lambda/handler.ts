@@ -163,14 +163,15 @@ export function createHandler(deps: HandlerDeps): S3ClassifyHandler {
             errorCode: error.code,
             notProcessed: left.map((r) => ({ bucket: r.bucket, key: r.key })),
           });
-          for (const r of left)
-            outcomes.push({
+          outcomes.push(
+            ...left.map((r) => ({
               index: r.index,
               bucket: r.bucket,
               key: r.key,
-              status: 'retry',
+              status: 'retry' as const,
               code: error.code,
-            });
+            })),
+          );
           retry.push(error);
           break;
         }
