@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
@@ -40,6 +41,7 @@ describe('the built Lambda bundle under Node 24', () => {
   after(async () => {
     await sandbox?.dispose();
     await s3?.close();
+    if (bundle) await rm(bundle.dir, { recursive: true, force: true });
   });
 
   const upload = (body: Uint8Array) =>
