@@ -89,7 +89,8 @@ export function renderChart(results: BenchResults): string {
   const width = left + plotWidth + right;
   const title = `Time per stage, ${results.model.name}, ${results.machine.cores} cores, ${results.machine.node} (${results.mode} run ${results.startedAt.slice(0, 10)})`;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" role="img">`,
+    `<title>${escapeXml(title)}: median milliseconds per stage for each image and configuration</title>`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="10" y="18" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
     legend,

@@ -10,7 +10,7 @@ export interface MachineFacts {
   os: string;
   node: string;
   /** 1-minute load average when the run started and ended: the machine is shared, this is the noise. */
-  loadAverage: { start: number; end?: number };
+  loadAverage: { start: number; end?: number; peak?: number };
   packages: Record<string, string>;
   commit: string;
 }

@@ -440,7 +440,7 @@ export function renderReport(results: BenchResults, chartFile: string): string {
         .join(', ')}. Run took ${results.durationS} s.`,
     '',
     `> The machine is shared: other people's test runs share its ${m.cores} cores (1-minute load average ${m.loadAverage.start.toFixed(2)} at the start, ` +
-      `${(m.loadAverage.end ?? Number.NaN).toFixed(2)} at the end). Read medians and ratios measured in the same run; single absolute times move by tens of per cent between runs.`,
+      `${(m.loadAverage.peak ?? Number.NaN).toFixed(2)} at its peak, ${(m.loadAverage.end ?? Number.NaN).toFixed(2)} at the end; above ${m.cores} means waiting for a core). Configurations compared run close together (scenario by scenario; the profile's variants in interleaved rounds). Read medians and ratios measured in the same run; single absolute times move by tens of per cent between runs.`,
     '',
     '## Headline',
     '',

@@ -47,7 +47,7 @@ const PLAN = {
     warm: {
       small: { warmup: 3, repeats: 30 },
       medium: { warmup: 2, repeats: 15 },
-      large: { warmup: 1, repeats: 6 },
+      large: { warmup: 1, repeats: 8 },
       png: { warmup: 2, repeats: 10 },
     },
     cpuWarm: { warmup: 1, repeats: 3 },
@@ -156,48 +156,55 @@ async function warmLatency(
 ): Promise<WarmEntry[]> {
   const plan = PLAN[options.quick ? 'quick' : 'full'];
   const configs = (Object.keys(CONFIGS) as ConfigName[]).filter((c) => c !== 'onnx' || onnxFile);
-  const entries: WarmEntry[] = [];
-  for (const config of configs) {
-    const chosen = config === 'cpu' ? scenarios.filter((s) => plan.cpuScenarios.includes(s.name)) : scenarios;
-    const images: WarmImage[] = chosen.map((s) => ({
-      name: s.name,
-      file: s.file,
-      ...(config === 'cpu' ? plan.cpuWarm : plan.warm[s.name]),
-    }));
-    // One process per scenario, so each peak RSS belongs to one image size; --quick shares one to save start-ups.
-    const batches = options.quick ? [images] : images.map((i) => [i]);
-    const entry: WarmEntry = { config, label: CONFIGS[config], scenarios: [], rssPerProcess: options.quick };
-    for (const batch of batches) {
-      log(`warm ${config}: ${batch.map((b) => `${b.name} ×${b.repeats}`).join(', ')}`);
-      try {
-        const job = {
-          kind: 'warm' as const,
-          modelDir: options.modelDir,
-          onnxFile,
-          images: batch,
-          ...engineFor(config),
-        };
-        const { result } = await runJob<WarmResult>(worker, job, 600_000);
-        for (const image of result.images) {
-          entry.scenarios.push({
-            scenario: image.name as ScenarioName,
-            stages: Object.fromEntries(STAGES.map((s) => [s, summarize(image.samples[s])])) as Record<
-              Stage,
-              ReturnType<typeof summarize>
-            >,
-            top1: image.top1,
-            maxRssBytes: result.maxRssBytes,
-            rssAfterLoadBytes: result.rssAfterLoadBytes,
-          });
-        }
-      } catch (error) {
-        entry.error = message(error);
-        log(`  ${config}: ${entry.error}`);
+  const entries = new Map<ConfigName, WarmEntry>(
+    configs.map((config) => [
+      config,
+      { config, label: CONFIGS[config], scenarios: [], rssPerProcess: options.quick },
+    ]),
+  );
+  const imagesFor = (config: ConfigName, chosen: ScenarioImage[]): WarmImage[] =>
+    chosen
+      .filter((s) => config !== 'cpu' || plan.cpuScenarios.includes(s.name))
+      .map((s) => ({ name: s.name, file: s.file, ...(config === 'cpu' ? plan.cpuWarm : plan.warm[s.name]) }));
+  // Full runs: one process per scenario, so each peak RSS belongs to one image, and scenario by scenario
+  // with the configurations side by side, so the ones compared run minutes apart at most. --quick shares
+  // one process per configuration to save start-ups.
+  const tasks: Array<[ConfigName, WarmImage[]]> = options.quick
+    ? configs.map((config) => [config, imagesFor(config, scenarios)])
+    : scenarios.flatMap((scenario) =>
+        configs.map((config): [ConfigName, WarmImage[]] => [config, imagesFor(config, [scenario])]),
+      );
+  for (const [config, images] of tasks) {
+    const entry = entries.get(config) as WarmEntry;
+    if (images.length === 0) continue;
+    log(`warm ${config}: ${images.map((b) => `${b.name} ×${b.repeats}`).join(', ')}`);
+    try {
+      const job = {
+        kind: 'warm' as const,
+        modelDir: options.modelDir,
+        onnxFile,
+        images,
+        ...engineFor(config),
+      };
+      const { result } = await runJob<WarmResult>(worker, job, 600_000);
+      for (const image of result.images) {
+        entry.scenarios.push({
+          scenario: image.name as ScenarioName,
+          stages: Object.fromEntries(STAGES.map((s) => [s, summarize(image.samples[s])])) as Record<
+            Stage,
+            ReturnType<typeof summarize>
+          >,
+          top1: image.top1,
+          maxRssBytes: result.maxRssBytes,
+          rssAfterLoadBytes: result.rssAfterLoadBytes,
+        });
       }
+    } catch (error) {
+      entry.error = message(error);
+      log(`  ${config}: ${entry.error}`);
     }
-    entries.push(entry);
   }
-  return entries;
+  return [...entries.values()];
 }
 
 async function throughput(worker: WorkerBundle, options: BenchOptions, log: Log): Promise<ThroughputResults> {
@@ -261,10 +268,15 @@ function costRows(warm: WarmEntry[]): CostRow[] {
 }
 
 /** Runs every measurement in order, one child process at a time, and returns the results. */
-export async function runBench(options: BenchOptions, log: Log): Promise<BenchResults> {
+export async function runBench(options: BenchOptions, print: Log): Promise<BenchResults> {
   const started = new Date();
   const t0 = performance.now();
   const machine = machineFacts();
+  // Sampled at every step: the report says how busy the shared machine got.
+  const log: Log = (line) => {
+    machine.loadAverage.peak = Math.max(machine.loadAverage.peak ?? 0, os.loadavg()[0] ?? 0);
+    print(line);
+  };
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'lambdavision-bench-'));
   try {
     const onnxFile = options.onnxFile ?? findOnnxFile(options.modelDir);
