@@ -228,7 +228,7 @@ describe('fetch-model', () => {
       expect(second.files[0]?.checksum).to.equal('recorded earlier');
       const shard = path.join(source, 'group1-shard1of1.bin');
       const bytes = readFileSync(shard);
-      bytes[bytes.length - 1] ^= 0xff;
+      bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
       writeFileSync(shard, bytes);
       let error: unknown;
       try {
@@ -262,15 +262,13 @@ describe('fetch-model', () => {
       // Prepare
       const source = tinyModelFolder();
       for (const name of ['model.json', 'group1-shard1of1.bin', 'labels.txt']) {
-        await s3
-          .client()
-          .send(
-            new PutObjectCommand({
-              Bucket: 'models',
-              Key: `nets/tiny/${name}`,
-              Body: readFileSync(path.join(source, name)),
-            }),
-          );
+        await s3.client().send(
+          new PutObjectCommand({
+            Bucket: 'models',
+            Key: `nets/tiny/${name}`,
+            Body: readFileSync(path.join(source, name)),
+          }),
+        );
       }
       const out = path.join(tempDir(), 'model');
 

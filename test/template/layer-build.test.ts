@@ -65,6 +65,10 @@ describe('layer/Makefile targets run into a temporary ARTIFACTS_DIR', function (
       );
       this.skip();
     }
+    if (spawnSync('make', ['--version']).error) {
+      console.log('      skipped: GNU make is not on PATH (the layers are built by layer/Makefile)');
+      this.skip();
+    }
     layerCopy = path.join(tempDir('lambdavision-sam-scratch-'), 'layer');
     cpSync(LAYER_DIR, layerCopy, { recursive: true });
     realModel = realModelDir();
