@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
@@ -15,9 +16,10 @@ import {
   MAX_TOP_K,
   type ResizeMode,
 } from '../../function/classifier/index';
+import { runFetchModel } from '../lib/fetch-model-command';
 import { CliError } from './cli-error';
 import { collectFiles } from './collect-files';
-import { resolveModelDir } from './default-model';
+import { DEFAULT_MODEL_DIR, resolveModelDir } from './default-model';
 
 export const USAGE = `Usage: lambdavision classify [options] <file|directory>...
 
@@ -158,6 +160,18 @@ export async function runClassify(argv: readonly string[], io: CliIo = processIo
   }
 
   const modelDir = resolveModelDir(options.model, io.env);
+  if (modelDir === DEFAULT_MODEL_DIR && !existsSync(modelDir)) {
+    // First use: fetch the default model (or copy it from LAMBDAVISION_MODEL_SOURCE) before classifying.
+    io.stderr.write(`no model at ${modelDir} yet: fetching the default model (npm run fetch-model)\n`);
+    const say = (line: string) => io.stderr.write(`${line}\n`);
+    const status = await runFetchModel([], { env: io.env, stdout: say, stderr: say });
+    if (status !== 0) {
+      io.stderr.write(
+        'error: the default model could not be fetched. Offline, set LAMBDAVISION_MODEL_SOURCE to a local copy of a model folder, or pass --model DIR.\n',
+      );
+      return 2;
+    }
+  }
   let classifier: Classifier;
   try {
     classifier = await loadClassifier({

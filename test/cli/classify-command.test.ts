@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { Jimp } from 'jimp';
@@ -95,6 +95,21 @@ describe('classify command', () => {
   it('uses LAMBDAVISION_MODEL_DIR when --model is not given', async () => {
     const io = captureIo({ LAMBDAVISION_MODEL_DIR: modelDir });
     expect(await runClassify([path.join(photos, 'a.png')], io)).to.equal(0);
+  });
+
+  it('fetches the default model on first use from LAMBDAVISION_MODEL_SOURCE, then classifies', async () => {
+    const project = tempDir();
+    const previous = process.cwd();
+    process.chdir(project); // the default model folder is relative to where the command runs
+    try {
+      const io = captureIo({ LAMBDAVISION_MODEL_SOURCE: modelDir });
+      expect(await runClassify([path.join(photos, 'a.png')], io)).to.equal(0);
+      expect(io.err()).to.contain('fetching the default model');
+      expect(existsSync(path.join(project, '.lambdavision', 'models', 'default', 'model.json'))).to.equal(true);
+      expect(io.out()).to.match(/a\.png: score=/);
+    } finally {
+      process.chdir(previous);
+    }
   });
 
   it('prints the classes the issue expects for the shared test images', async function () {
