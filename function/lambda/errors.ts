@@ -68,3 +68,29 @@ export class RetryableRecordsError extends AggregateError {
     this.name = 'RetryableRecordsError';
   }
 }
+
+/** Why an S3 Batch Operations task was refused before its object was touched. */
+export const BatchErrorCode = {
+  /** The task's key is not URL-encoded as Batch Operations sends keys. */
+  INVALID_KEY: 'INVALID_KEY',
+  /** The job's userArguments hold a name or value the function does not know. */
+  INVALID_USER_ARGUMENTS: 'INVALID_USER_ARGUMENTS',
+} as const;
+export type BatchErrorCode = (typeof BatchErrorCode)[keyof typeof BatchErrorCode];
+
+/** Why an on-demand request was refused before anything was classified. */
+export const RequestErrorCode = {
+  /** topK or minConfidence out of range, or an unknown parameter. */
+  INVALID_PARAMETER: 'INVALID_PARAMETER',
+  /** The body looked like JSON (or said so) but does not parse. */
+  INVALID_JSON: 'INVALID_JSON',
+  /** JSON that parses but is not `{"s3": {"bucket", "key"}, ...}`. */
+  INVALID_REQUEST: 'INVALID_REQUEST',
+  /** Neither image bytes nor an S3 reference. */
+  EMPTY_BODY: 'EMPTY_BODY',
+  ROUTE_NOT_FOUND: 'ROUTE_NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  /** Above the invocation payload limit (answered by the Function URL itself on AWS, by `npm run dev` here). */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+} as const;
+export type RequestErrorCode = (typeof RequestErrorCode)[keyof typeof RequestErrorCode];

@@ -3,7 +3,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { loadClassifier } from '../classifier';
 import { loadConfig } from './config';
-import { createHandler } from './handler';
+import { createFunctionHandler } from './router';
 import { S3ObjectStore } from './s3-object-store';
 
 // Init, once per container. A bad setting throws here, failing the init with the variable's name.
@@ -25,7 +25,9 @@ classifier.then(
     logger.critical('model failed to load', { modelDir: config.modelDir, error: error as Error }),
 );
 
-export const handler = createHandler({
+// Uploads (S3 notifications), backfill (S3 Batch Operations) and on-demand requests (Function URL), all on
+// the one model loading above.
+export const handler = createFunctionHandler({
   store: new S3ObjectStore(new S3Client({})),
   classifier,
   logger,

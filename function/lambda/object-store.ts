@@ -6,6 +6,26 @@ export interface ObjectStore {
   /** Reads a whole object, refusing one above `maxBytes` before its body is read. */
   get(request: GetObjectRequest): Promise<StoredObject>;
   put(request: PutObjectRequest): Promise<PutObjectResult>;
+  /**
+   * Reads an object's headers and user metadata; undefined when there is no such object. Optional: only
+   * the "is this result current?" check needs it, and a store without it never skips an object.
+   */
+  head?(request: HeadObjectRequest): Promise<ObjectHead | undefined>;
+}
+
+export interface HeadObjectRequest {
+  bucket: string;
+  key: string;
+  signal?: AbortSignal;
+}
+
+export interface ObjectHead {
+  /** Without the quotes. */
+  etag: string | undefined;
+  versionId: string | undefined;
+  contentLength: number | undefined;
+  /** User metadata (x-amz-meta-*), names in lower case. */
+  metadata: Record<string, string>;
 }
 
 export interface GetObjectRequest {

@@ -1,6 +1,7 @@
 import {
   GetObjectCommand,
   type GetObjectCommandOutput,
+  HeadObjectCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -8,6 +9,8 @@ import { ObjectStoreError, RecordErrorCode } from './errors';
 import {
   bareEtag,
   type GetObjectRequest,
+  type HeadObjectRequest,
+  type ObjectHead,
   type ObjectStore,
   type PutObjectRequest,
   type PutObjectResult,
@@ -166,6 +169,24 @@ export class S3ObjectStore implements ObjectStore {
       return { etag: bareEtag(response.ETag), versionId: response.VersionId };
     } catch (error) {
       throw toObjectStoreError(error, `cannot write s3://${bucket}/${key}`);
+    }
+  }
+
+  async head({ bucket, key, signal }: HeadObjectRequest): Promise<ObjectHead | undefined> {
+    try {
+      const response = await this.#client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), {
+        abortSignal: signal,
+      });
+      return {
+        etag: bareEtag(response.ETag),
+        versionId: response.VersionId,
+        contentLength: response.ContentLength,
+        metadata: response.Metadata ?? {},
+      };
+    } catch (error) {
+      const failure = toObjectStoreError(error, `cannot read the headers of s3://${bucket}/${key}`);
+      if (failure.code === RecordErrorCode.OBJECT_NOT_FOUND) return undefined;
+      throw failure;
     }
   }
 }
