@@ -105,7 +105,9 @@ describe('classify command', () => {
       const io = captureIo({ LAMBDAVISION_MODEL_SOURCE: modelDir });
       expect(await runClassify([path.join(photos, 'a.png')], io)).to.equal(0);
       expect(io.err()).to.contain('fetching the default model');
-      expect(existsSync(path.join(project, '.lambdavision', 'models', 'default', 'model.json'))).to.equal(true);
+      expect(existsSync(path.join(project, '.lambdavision', 'models', 'default', 'model.json'))).to.equal(
+        true,
+      );
       expect(io.out()).to.match(/a\.png: score=/);
     } finally {
       process.chdir(previous);
