@@ -6,6 +6,8 @@ import { ObjectStoreError } from '../../../function/lambda/errors';
 import type { LogSink, MetricsSink } from '../../../function/lambda/handler';
 import type {
   GetObjectRequest,
+  HeadObjectRequest,
+  ObjectHead,
   ObjectStore,
   PutObjectRequest,
   PutObjectResult,
@@ -79,9 +81,11 @@ export interface StoredEntry {
 export class MemoryObjectStore implements ObjectStore {
   readonly objects = new Map<string, StoredEntry>();
   readonly failGet = new Map<string, ObjectStoreError>();
+  readonly failHead = new Map<string, ObjectStoreError>();
   readonly failPut = new Map<string, ObjectStoreError>();
   readonly gets: GetObjectRequest[] = [];
   readonly puts: PutObjectRequest[] = [];
+  readonly heads: HeadObjectRequest[] = [];
   #etags = 0;
 
   static id = (bucket: string, key: string): string => `${bucket}/${key}`;
@@ -115,6 +119,21 @@ export class MemoryObjectStore implements ObjectStore {
       etag: entry.etag,
       versionId: entry.versionId,
       contentType: entry.contentType,
+    };
+  }
+
+  async head(request: HeadObjectRequest): Promise<ObjectHead | undefined> {
+    this.heads.push(request);
+    const id = MemoryObjectStore.id(request.bucket, request.key);
+    const failure = this.failHead.get(id);
+    if (failure) throw failure;
+    const entry = this.objects.get(id);
+    if (!entry) return undefined;
+    return {
+      etag: entry.etag,
+      versionId: entry.versionId,
+      contentLength: entry.body.length,
+      metadata: { ...entry.metadata },
     };
   }
 
