@@ -1,3 +1,4 @@
+import type { LambdaFunctionURLEvent, S3BatchEvent, S3Event } from 'aws-lambda';
 import { expect } from 'chai';
 import type { BatchResponse } from '../../function/lambda/batch-event';
 import { InvalidEventError } from '../../function/lambda/errors';
@@ -54,9 +55,12 @@ describe('function router', () => {
     const { handler, store } = setup();
 
     // Act
-    const upload = (await handler(loadFixture('s3-put'), lambdaContext())) as HandlerSummary;
-    const batch = (await handler(loadFixture('s3-batch-v1'), lambdaContext())) as BatchResponse;
-    const http = (await handler(loadFixture('function-url'), lambdaContext())) as FunctionUrlResponse;
+    const upload: HandlerSummary = await handler(loadFixture<S3Event>('s3-put'), lambdaContext());
+    const batch: BatchResponse = await handler(loadFixture<S3BatchEvent>('s3-batch-v1'), lambdaContext());
+    const http: FunctionUrlResponse = await handler(
+      loadFixture<LambdaFunctionURLEvent>('function-url'),
+      lambdaContext(),
+    );
 
     // Assess
     expect(upload.records[0]?.status).to.equal('classified');
