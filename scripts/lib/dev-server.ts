@@ -1,23 +1,39 @@
-import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context } from 'aws-lambda';
 import { type Classifier, loadClassifier } from '../../function/classifier';
 import { type LambdaConfig, loadConfig } from '../../function/lambda/config';
-import { createHandler, type LogSink, type MetricsSink } from '../../function/lambda/handler';
+import {
+  createHandler,
+  type HandlerDeps,
+  type LogSink,
+  type MetricsSink,
+} from '../../function/lambda/handler';
 import { resultLocationFor } from '../../function/lambda/result-key';
+import { createFunctionHandler } from '../../function/lambda/router';
 import { decodeS3Key } from '../../function/lambda/s3-event';
 import { S3ObjectStore } from '../../function/lambda/s3-object-store';
+import { coldStartFlag } from '../../function/lambda/telemetry';
 import { CliError } from '../cli/cli-error';
+import { type FunctionUrlServer, startFunctionUrlServer } from './function-url-server';
+import { localContext } from './local-context';
 import { LOCAL_S3_CREDENTIALS, LOCAL_S3_REGION, type S3NotificationRecord, startLocalS3 } from './local-s3';
 
 export const DEFAULT_DEV_PORT = 4569;
+/** The on-demand endpoint (the Function URL's stand-in) listens on the next port. */
+export const DEFAULT_API_PORT = DEFAULT_DEV_PORT + 1;
 export const DEFAULT_DEV_BUCKET = 'lambdavision';
 
 export interface DevServerOptions {
   modelDir: string;
   /** 0 picks a free port. */
   port?: number;
+  /** The on-demand endpoint's port; 0 picks a free one (the default when `port` is 0). */
+  apiPort?: number;
   bucket?: string;
+  /**
+   * Classify each upload, as the S3 trigger does (default). Off, the bucket behaves like one whose
+   * images predate the function: what `npm run backfill` is for.
+   */
+  trigger?: boolean;
   /** Function settings (TOP_K, RESULTS_PREFIX, ...), read as Lambda would read its environment. */
   env?: Readonly<Record<string, string | undefined>>;
   /** An already loaded classifier (tests share one); loaded from modelDir otherwise. */
@@ -32,6 +48,10 @@ export interface DevServerOptions {
 export interface DevServer {
   endpoint: string;
   port: number;
+  /** The on-demand endpoint, e.g. http://127.0.0.1:4570 (POST /classify). */
+  apiEndpoint: string;
+  apiPort: number;
+  trigger: boolean;
   bucket: string;
   config: LambdaConfig;
   /** What to type in another terminal. */
@@ -50,39 +70,41 @@ const noMetrics: MetricsSink = {
   publishStoredMetrics: () => undefined,
 };
 
-function devContext(functionName: string): Context {
-  const deadline = Date.now() + 60_000;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${LOCAL_S3_REGION}:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'dev',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
-export function devInstructions(endpoint: string, bucket: string, config: LambdaConfig): string {
+export function devInstructions(
+  endpoint: string,
+  bucket: string,
+  config: LambdaConfig,
+  apiEndpoint?: string,
+  trigger = true,
+): string {
   const results = resultLocationFor({ bucket, key: `${config.uploadPrefix}photo.jpg` }, config);
-  return [
+  const lines = [
     'In another terminal (s3rver accepts only this key pair):',
     `  export AWS_ACCESS_KEY_ID=${LOCAL_S3_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_S3_CREDENTIALS.secretAccessKey} AWS_DEFAULT_REGION=${LOCAL_S3_REGION}`,
     `  aws s3 cp photo.jpg s3://${bucket}/${config.uploadPrefix} --endpoint-url ${endpoint}`,
+    ...(trigger
+      ? []
+      : [
+          `  npm run backfill -- --prefix ${config.uploadPrefix} --endpoint-url ${endpoint} --bucket ${bucket}   # uploads are not classified (--no-trigger)`,
+        ]),
     `  aws s3 cp "s3://${results.bucket}/${results.key}" - --endpoint-url ${endpoint}`,
     `  aws s3 ls s3://${results.bucket}/${config.resultsPrefix} --recursive --endpoint-url ${endpoint}`,
-  ].join('\n');
+  ];
+  if (apiEndpoint) {
+    lines.push(
+      'On demand (the Function URL, locally without IAM):',
+      `  curl --data-binary @photo.jpg '${apiEndpoint}/classify?topK=3'`,
+      `  curl -H 'Content-Type: application/json' -d '{"s3": {"bucket": "${bucket}", "key": "${config.uploadPrefix}photo.jpg"}}' '${apiEndpoint}/classify'`,
+    );
+  }
+  return lines.join('\n');
 }
 
 /**
  * `npm run dev`: a local S3 endpoint with the bucket created, running the handler (the same
  * createHandler the Lambda uses, over the real S3 wire protocol) on each object created under the
- * upload prefix, one at a time. A failing upload is reported and the server keeps serving.
+ * upload prefix, one at a time, and the on-demand endpoint (the function's router behind a local
+ * Function URL stand-in) on the next port. A failing upload is reported and the server keeps serving.
  */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const bucket = options.bucket ?? DEFAULT_DEV_BUCKET;
@@ -116,21 +138,45 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     throw cause;
   }
   const functionName = 'lambdavision-dev';
-  const handler = createHandler({
+  const deps: HandlerDeps = {
     store: new S3ObjectStore(s3.client()),
     classifier,
     logger: options.logger ?? new Logger({ serviceName: config.serviceName, logLevel: config.logLevel }),
     metrics: noMetrics,
     config,
     print: options.print,
-  });
+    isColdStart: coldStartFlag(),
+  };
+  // Uploads go to the S3-event handler, requests to the function's router (as the deployed Function URL
+  // does), both over the same deps: one model, one cold start.
+  const handler = createHandler(deps);
+  const router = createFunctionHandler(deps);
+  let api: FunctionUrlServer;
+  const apiPort = options.apiPort ?? (options.port === 0 ? 0 : DEFAULT_API_PORT);
+  try {
+    api = await startFunctionUrlServer({
+      handler: (event, context) => router(event, context),
+      port: apiPort,
+      functionName,
+      say,
+    });
+  } catch (cause) {
+    await s3.close();
+    if ((cause as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new CliError(
+        `port ${apiPort} (the on-demand endpoint) is in use: pass --api-port N (0 for any free port)`,
+      );
+    }
+    throw cause;
+  }
+  const trigger = options.trigger ?? true;
 
   let queue: Promise<void> = Promise.resolve();
   const counts = { handled: 0, threw: 0 };
   const handle = async (record: S3NotificationRecord) => {
     const key = decodeS3Key(record.s3.object.key);
     try {
-      const summary = await handler({ Records: [record] }, devContext(functionName));
+      const summary = await handler({ Records: [record] }, localContext(functionName));
       for (const outcome of summary.records) {
         if (outcome.result) {
           say(`  -> ${outcome.status}: s3://${outcome.result.bucket}/${outcome.result.key}`);
@@ -144,6 +190,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     }
   };
   const stopListening = s3.onObjectCreated((record) => {
+    if (!trigger) return;
     const key = decodeS3Key(record.s3.object.key);
     // The S3 trigger's filter: only uploads start the function, never its own results.
     if (record.s3.bucket.name !== bucket || !key.startsWith(config.uploadPrefix)) return;
@@ -154,9 +201,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   return {
     endpoint: s3.endpoint,
     port: s3.port,
+    apiEndpoint: api.endpoint,
+    apiPort: api.port,
+    trigger,
     bucket,
     config,
-    instructions: devInstructions(s3.endpoint, bucket, config),
+    instructions: devInstructions(s3.endpoint, bucket, config, api.endpoint, trigger),
     idle: async () => {
       // Events fire after S3's response; a turn of the event loop lets a just-finished upload enqueue.
       await new Promise((resolve) => setImmediate(resolve));
@@ -166,6 +216,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     async close() {
       stopListening();
       await queue;
+      await api.close();
       await s3.close();
       if (!options.classifier) classifier.dispose();
     },
