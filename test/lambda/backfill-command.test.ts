@@ -1,0 +1,181 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { expect } from 'chai';
+import { runBackfill } from '../../scripts/lib/backfill-command';
+import { PROJECT_ROOT } from '../../scripts/lib/function-bundle';
+import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
+import { realModelDir, requireShared, testImagesDir } from '../support/shared-data';
+import { resultStates } from './support/local-bucket';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: {
+      stdout: { write: (c: string) => out.push(c) },
+      stderr: { write: (c: string) => err.push(c) },
+      env: {},
+    },
+    out: () => out.join(''),
+    err: () => err.join(''),
+  };
+}
+
+describe('npm run backfill: arguments', () => {
+  const usage: Array<[string, string[], RegExp]> = [
+    ['no --prefix', [], /--prefix is required/],
+    [
+      '--create-job without --role-arn',
+      [
+        '--create-job',
+        '--prefix',
+        'uploads/',
+        '--bucket',
+        'b',
+        '--account-id',
+        '123456789012',
+        '--function-arn',
+        'arn:aws:lambda:us-east-1:123456789012:function:f',
+      ],
+      /--role-arn is required with --create-job/,
+    ],
+    [
+      '--create-job without --bucket',
+      ['--create-job', '--prefix', 'uploads/'],
+      /--bucket is required with --create-job/,
+    ],
+    [
+      'a bad --report-scope',
+      ['--create-job', '--prefix', 'u/', '--bucket', 'b', '--report-scope', 'some'],
+      /--report-scope must be failed or all/,
+    ],
+    [
+      '--concurrency 0',
+      ['--prefix', 'uploads/', '--concurrency', '0', '--model', PROJECT_ROOT],
+      /--concurrency must be a whole number from 1 to 64/,
+    ],
+    ['an unknown option', ['--prefix', 'uploads/', '--dry-run'], /Unknown option '--dry-run'/],
+  ];
+  for (const [what, argv, message] of usage) {
+    it(`exits 2 with the usage for ${what}`, async () => {
+      const { io, err } = capture();
+      expect(await runBackfill(argv, io)).to.equal(2);
+      expect(err()).to.match(message);
+      expect(err()).to.include('usage:');
+    });
+  }
+
+  it('prints the usage on stdout for --help', async () => {
+    const { io, out } = capture();
+    expect(await runBackfill(['--help'], io)).to.equal(0);
+    expect(out()).to.match(/^usage:\n {2}npm run backfill -- --prefix PREFIX/);
+  });
+});
+
+describe('npm run backfill: Ctrl-C mid-run, then again, over a local S3 server with the real model', () => {
+  let s3: LocalS3;
+  let client: S3Client;
+  let modelDir: string;
+  const BUCKET = 'lambdavision';
+  const keys: string[] = [];
+
+  before(async function () {
+    modelDir = requireShared(this, realModelDir());
+    const images = requireShared(this, testImagesDir());
+    s3 = await startLocalS3({ buckets: [BUCKET] });
+    client = s3.client();
+    const names = ['parrot.jpg', 'hot_dog.jpg', 'bird.bmp', 'cat.bmp', 'grace_hopper.bmp'];
+    for (let i = 0; i < 16; i++) {
+      const name = names[i % names.length] as string;
+      const key = `uploads/backfill/${String(i).padStart(2, '0')} ${name}`;
+      await client.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: readFileSync(path.join(images, name)) }),
+      );
+      keys.push(key);
+    }
+  });
+  after(async () => {
+    await s3?.close();
+  });
+
+  /** The real entry, `tsx scripts/backfill.ts`, as `npm run backfill --` runs it. */
+  function backfill(): {
+    child: ChildProcess;
+    output: () => string;
+    done: Promise<{ code: number | null; out: string; err: string }>;
+  } {
+    const child = spawn(
+      process.execPath,
+      [
+        // Resolved from the working directory, the project's.
+        '--import',
+        'tsx',
+        path.join(PROJECT_ROOT, 'scripts', 'backfill.ts'),
+        ...['--prefix', 'uploads/backfill/', '--endpoint-url', s3.endpoint, '--model', modelDir],
+        ...['--concurrency', '1'],
+      ],
+      { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    const done = new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, out, err }));
+    });
+    return { child, output: () => out, done };
+  }
+  const lines = (out: string, status: string) => out.split('\n').filter((l) => l.startsWith(`${status}\t`));
+
+  it('stops after the objects in flight, exits 1 naming how many are left; the next run does the rest', async () => {
+    // Act: interrupt once three objects are done
+    const first = backfill();
+    await new Promise<void>((resolve, reject) => {
+      const poll = setInterval(() => {
+        if (lines(first.output(), 'classified').length >= 3) {
+          clearInterval(poll);
+          first.child.kill('SIGINT');
+          resolve();
+        }
+      }, 20);
+      first.done.then(() => {
+        clearInterval(poll);
+        reject(new Error('the backfill ended before it could be interrupted'));
+      }, reject);
+    });
+    const stopped = await first.done;
+    const midway = await resultStates(client, BUCKET, 'uploads/backfill/');
+    const second = await backfill().done;
+
+    // Assess: the interrupted run
+    expect(stopped.code, stopped.err).to.equal(1);
+    const done = lines(stopped.out, 'classified').length;
+    expect(done).to.be.within(3, 15);
+    expect(stopped.err).to.match(/stopping after the objects in flight/);
+    expect(stopped.err).to.match(new RegExp(`interrupted: ${16 - done} objects not started`));
+    expect(Object.values(midway.states).filter((s) => s === 'current')).to.have.length(done);
+    expect(Object.values(midway.states).filter((s) => s === 'missing')).to.have.length(16 - done);
+
+    // the resumed run
+    expect(second.code, second.err).to.equal(0);
+    expect(lines(second.out, 'skipped')).to.have.length(done);
+    expect(lines(second.out, 'classified')).to.have.length(16 - done);
+    expect(second.err).to.match(/16 objects: \d+ classified, \d+ skipped \(result current\), 0 failed/);
+    expect(second.err).to.match(/[\d.]+ images\/s/);
+
+    // every object has exactly one current result, with the right top class
+    const { states, orphans } = await resultStates(client, BUCKET, 'uploads/backfill/');
+    expect(Object.keys(states)).to.deep.equal(keys);
+    expect(Object.values(states)).to.deep.equal(Array(16).fill('current'));
+    expect(orphans).to.deep.equal([]);
+    const parrot = lines(stopped.out + second.out, 'classified').find((l) => l.includes('00 parrot.jpg'));
+    expect(parrot).to.match(/classified score=0\.99\d+ classid=88 human=macaw/);
+  });
+});

@@ -1,0 +1,165 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3BatchEvent } from 'aws-lambda';
+import { expect } from 'chai';
+import type { Classifier } from '../../function/classifier';
+import type { S3BatchEventV2 } from '../../function/lambda/batch-event';
+import { createBatchHandler } from '../../function/lambda/batch-handler';
+import type { ErrorResult, ResultDocument, SuccessResult } from '../../function/lambda/result-document';
+import { encodeS3Key } from '../../function/lambda/s3-event';
+import { S3ObjectStore } from '../../function/lambda/s3-object-store';
+import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
+import { realModelDir, requireShared, testImagesDir } from '../support/shared-data';
+import {
+  fakeClassifier,
+  lambdaContext,
+  RecordingLogger,
+  RecordingMetrics,
+  testConfig,
+} from './support/fakes';
+import { loadFixture } from './support/fixtures';
+import { sharedRealClassifier } from './support/real-classifier';
+
+const BUCKET = 'lambdavision';
+
+function batchEvent(keys: string[], userArguments?: Record<string, string>): S3BatchEventV2 {
+  return {
+    invocationSchemaVersion: '2.0',
+    invocationId: 'invocation-1',
+    job: { id: 'job-1', ...(userArguments ? { userArguments } : {}) },
+    tasks: keys.map((key, i) => ({
+      taskId: `task-${i}`,
+      s3Bucket: BUCKET,
+      s3Key: encodeS3Key(key),
+      s3VersionId: null,
+    })),
+  };
+}
+
+describe('S3 Batch Operations handler over a local S3 server, with the real model', () => {
+  let classifier: Classifier;
+  let images: string;
+  let s3: LocalS3;
+  let client: S3Client;
+
+  before(async function () {
+    const modelDir = requireShared(this, realModelDir());
+    images = requireShared(this, testImagesDir());
+    classifier = await sharedRealClassifier(modelDir);
+    s3 = await startLocalS3({ buckets: [BUCKET] });
+    client = s3.client();
+  });
+  after(async () => {
+    await s3?.close();
+  });
+
+  const handler = () =>
+    createBatchHandler({
+      store: new S3ObjectStore(s3.client()),
+      classifier,
+      logger: new RecordingLogger(),
+      metrics: new RecordingMetrics(),
+      config: testConfig(),
+      print: () => undefined,
+    });
+  const upload = (key: string, body: Uint8Array | string) =>
+    client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+  const photo = (name: string) => readFileSync(path.join(images, name));
+  async function result<T extends ResultDocument = SuccessResult>(key: string): Promise<T> {
+    const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `results/${key}.json` }));
+    return JSON.parse(await (object.Body?.transformToString() ?? Promise.resolve('{}'))) as T;
+  }
+
+  it('answers a mixed batch task by task: a photo, a corrupt one, garbage, a missing object and a result', async () => {
+    // Prepare
+    await upload('uploads/batch/parrot.jpg', photo('parrot.jpg'));
+    await upload('uploads/batch/broken photo.jpg', photo('parrot.jpg').subarray(0, 3000));
+    await upload('uploads/batch/notes.txt', 'not an image at all');
+    await upload('results/uploads/batch/old.jpg.json', '{}');
+    const keys = [
+      'uploads/batch/parrot.jpg',
+      'uploads/batch/broken photo.jpg',
+      'uploads/batch/notes.txt',
+      'uploads/batch/gone.jpg',
+      'results/uploads/batch/old.jpg.json',
+    ];
+
+    // Act
+    const response = await handler()(batchEvent(keys), lambdaContext());
+
+    // Assess
+    expect(
+      response.results.map((r) => [r.taskId, r.resultCode, r.resultString.split(/[ :]/)[0]]),
+    ).to.deep.equal([
+      ['task-0', 'Succeeded', 'classified'],
+      ['task-1', 'PermanentFailure', 'CORRUPT_IMAGE'],
+      ['task-2', 'PermanentFailure', 'UNSUPPORTED_FORMAT'],
+      ['task-3', 'PermanentFailure', 'OBJECT_NOT_FOUND'],
+      ['task-4', 'Succeeded', 'skipped'],
+    ]);
+    const parrot = await result('uploads/batch/parrot.jpg');
+    const head = await client.send(
+      new HeadObjectCommand({ Bucket: BUCKET, Key: 'uploads/batch/parrot.jpg' }),
+    );
+    expect(parrot.predictions[0]).to.include({ classId: 88, label: 'macaw' });
+    expect(`"${parrot.source.etag}"`).to.equal(head.ETag);
+    expect(response.results[0]?.resultString).to.match(
+      /^classified score=0\.99\d+ classid=88 human=macaw -> s3:\/\//,
+    );
+    expect((await result<ErrorResult>('uploads/batch/broken photo.jpg')).error.code).to.equal(
+      'CORRUPT_IMAGE',
+    );
+    expect((await result<ErrorResult>('uploads/batch/notes.txt')).error.code).to.equal('UNSUPPORTED_FORMAT');
+    expect((await result<ErrorResult>('uploads/batch/gone.jpg')).error.code).to.equal('OBJECT_NOT_FOUND');
+  });
+
+  it('answers the schema 1.0 fixture, then skips the same object under skipCurrent (the 2.0 fixture)', async () => {
+    // Prepare
+    await upload('uploads/my+photo 1.jpg', photo('hot_dog.jpg'));
+
+    // Act
+    const first = await handler()(loadFixture<S3BatchEvent>('s3-batch-v1'), lambdaContext());
+    const second = await handler()(loadFixture<S3BatchEventV2>('s3-batch-v2'), lambdaContext());
+
+    // Assess
+    expect(first.invocationSchemaVersion).to.equal('1.0');
+    expect(first.results[0]?.resultString).to.match(/^classified score=\S+ classid=934 human=hotdog/);
+    expect(second.invocationSchemaVersion).to.equal('2.0');
+    expect(second.results[0]).to.include({ resultCode: 'Succeeded' });
+    expect(second.results[0]?.resultString).to.match(
+      /^skipped: s3:\/\/lambdavision\/results\/uploads\/my\+photo 1\.jpg\.json is current/,
+    );
+  });
+});
+
+// Needs no model: the handler must fail before classifying.
+describe('S3 Batch Operations handler when S3 is unreachable', () => {
+  it('answers TemporaryFailure, so that Batch Operations retries the task', async () => {
+    // Prepare: a client for a server that has gone away.
+    const gone = await startLocalS3();
+    const unreachable = new S3Client({
+      endpoint: gone.endpoint,
+      region: 'us-east-1',
+      credentials: LOCAL_S3_CREDENTIALS,
+      forcePathStyle: true,
+      maxAttempts: 1,
+    });
+    await gone.close();
+    const handler = createBatchHandler({
+      store: new S3ObjectStore(unreachable),
+      classifier: fakeClassifier(),
+      logger: new RecordingLogger(),
+      metrics: new RecordingMetrics(),
+      config: testConfig(),
+    });
+
+    // Act
+    const response = await handler(batchEvent(['uploads/a.jpg'], { skipCurrent: 'true' }), lambdaContext());
+
+    // Assess
+    expect(response.results[0]?.resultCode).to.equal('TemporaryFailure');
+    expect(response.results[0]?.resultString).to.match(/^S3_UNREACHABLE: /);
+    unreachable.destroy();
+  });
+});
