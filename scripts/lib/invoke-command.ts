@@ -3,9 +3,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Jimp } from 'jimp';
+import { parseBatchEvent } from '../../function/lambda/batch-event';
 import { CONFIG_VARIABLES, type LambdaConfig, loadConfig } from '../../function/lambda/config';
-import { resultLocationFor } from '../../function/lambda/result-key';
-import { parseS3Event } from '../../function/lambda/s3-event';
+import type { FunctionUrlResponse } from '../../function/lambda/on-demand-handler';
+import { type ObjectLocation, resultLocationFor } from '../../function/lambda/result-key';
+import { EventKind, eventKindOf } from '../../function/lambda/router';
+import { decodeS3Key, parseS3Event } from '../../function/lambda/s3-event';
 import { CliError } from '../cli/cli-error';
 import { buildFunctionBundle, PROJECT_ROOT } from './function-bundle';
 import { createSandbox, invokeInSandbox } from './lambda-sandbox';
@@ -14,12 +17,14 @@ import { startLocalS3 } from './local-s3';
 
 export const INVOKE_USAGE = `usage: npm run invoke -- EVENT.json [--image FILE] [--model DIR] [--env-vars FILE] [--repeat N] [--timeout MS]
 
-Builds the Lambda bundle, starts a local S3 server, puts the image at each record's bucket/key, runs the
+Builds the Lambda bundle, starts a local S3 server, puts the image at each object the event names, runs the
 bundled handler on the event in a Lambda-like process (Node 24, NODE_PATH layer), and prints the logs
-(stderr) and the stored results (stdout). Function settings (TOP_K, RESULTS_PREFIX, ...) are taken from
-the environment, then from --env-vars.
+(stderr) and the stored results, or the HTTP response of a Function URL event (stdout). Function settings
+(TOP_K, RESULTS_PREFIX, ...) are taken from the environment, then from --env-vars.
 
-  EVENT.json        an S3 put event, e.g. events/s3-put.json
+  EVENT.json        an S3 put event (events/s3-put.json), an S3 Batch Operations event
+                    (events/s3-batch-v1.json, events/s3-batch-v2.json) or a Function URL request
+                    (events/function-url.json)
   --image FILE      the image to upload (default: a generated test pattern)
   --model DIR       model folder (default: LAMBDAVISION_MODEL_DIR, else .lambdavision/models/default)
   --env-vars FILE   function settings as for \`sam local invoke --env-vars\` (e.g. events/env.json)
@@ -121,12 +126,13 @@ async function invoke(argv: string[], io: InvokeIo): Promise<number> {
   } catch (cause) {
     throw new CliError(`cannot read event ${eventFile}: ${(cause as Error).message}`);
   }
-  let records: ReturnType<typeof parseS3Event>;
+  let records: ObjectLocation[];
   try {
-    records = parseS3Event(event);
+    records = objectsNamedBy(event);
   } catch (cause) {
     throw new CliError(`${eventFile}: ${(cause as Error).message}`);
   }
+  const kind = eventKindOf(event);
   let image: Uint8Array;
   if (values.image) {
     image = await readFile(values.image).catch((cause: Error) => {
@@ -173,6 +179,20 @@ async function invoke(argv: string[], io: InvokeIo): Promise<number> {
     io.err(`\nNode ${outcome.node}, init ${outcome.initMs} ms, max RSS ${outcome.maxRssMb} MB\n`);
     if (outcome.initError) return 1;
 
+    if (kind === EventKind.FUNCTION_URL) {
+      for (const invocation of outcome.invocations) {
+        const response = invocation.result as FunctionUrlResponse | undefined;
+        if (!response) continue;
+        io.err(`\nHTTP ${response.statusCode} ${JSON.stringify(response.headers)}\n`);
+        io.out(response.body);
+      }
+      return outcome.invocations.some((i) => i.error) ? 1 : 0;
+    }
+    if (kind === EventKind.S3_BATCH) {
+      const [last] = outcome.invocations.slice(-1);
+      if (last?.result) io.err(`\nbatch response: ${JSON.stringify(last.result, null, 2)}\n`);
+    }
+
     for (const record of records) {
       const where = resultLocationFor(record, settings);
       try {
@@ -187,6 +207,33 @@ async function invoke(argv: string[], io: InvokeIo): Promise<number> {
   } finally {
     await sandbox.dispose();
     await s3.close();
+  }
+}
+
+/** The objects an event names, to put the image at: records, Batch Operations tasks, or an S3 reference. */
+function objectsNamedBy(event: unknown): ObjectLocation[] {
+  switch (eventKindOf(event)) {
+    case EventKind.S3_NOTIFICATION:
+      return parseS3Event(event).map(({ bucket, key }) => ({ bucket, key }));
+    case EventKind.S3_BATCH:
+      return parseBatchEvent(event).tasks.map((t) => ({ bucket: t.bucket, key: decodeS3Key(t.encodedKey) }));
+    case EventKind.FUNCTION_URL: {
+      // A JSON S3 reference names an object; a body of image bytes names none.
+      const { body, isBase64Encoded } = event as { body?: string; isBase64Encoded?: boolean };
+      try {
+        const json = JSON.parse(
+          Buffer.from(body ?? '', isBase64Encoded ? 'base64' : 'utf8').toString('utf8'),
+        ) as {
+          s3?: { bucket?: unknown; key?: unknown };
+        };
+        const { bucket, key } = json.s3 ?? {};
+        return typeof bucket === 'string' && typeof key === 'string' ? [{ bucket, key }] : [];
+      } catch {
+        return [];
+      }
+    }
+    default:
+      throw new Error('not an S3 notification, S3 Batch Operations or Function URL event');
   }
 }
 

@@ -67,4 +67,34 @@ describe('npm run invoke', () => {
     expect(stored).to.deep.include({ status: 'ok' });
     expect(stored.source.key).to.equal('uploads/my+photo 1.jpg');
   });
+
+  it('runs the bundle on the Batch Operations and Function URL fixtures: a task result, an HTTP response', async function () {
+    // Prepare
+    const modelDir = requireShared(this, realModelDir());
+    const image = path.join(requireShared(this, testImagesDir()), 'hot_dog.jpg');
+    const batch = capture();
+    const url = capture();
+
+    // Act
+    const batchStatus = await runInvoke(
+      [eventPath('s3-batch-v1'), '--model', modelDir, '--image', image],
+      batch,
+    );
+    const urlStatus = await runInvoke(
+      [eventPath('function-url'), '--model', modelDir, '--image', image],
+      url,
+    );
+
+    // Assess
+    expect(batchStatus, batch.stderr()).to.equal(0);
+    expect(batch.stderr()).to.match(/"resultCode": "Succeeded"/);
+    expect(batch.stderr()).to.match(/"resultString": "classified score=\S+ classid=934 human=hotdog/);
+    expect((JSON.parse(batch.stdout()) as { source: { key: string } }).source.key).to.equal(
+      'uploads/my+photo 1.jpg',
+    );
+    expect(urlStatus, url.stderr()).to.equal(0);
+    expect(url.stderr()).to.match(/^HTTP 200 /m);
+    const response = JSON.parse(url.stdout()) as { predictions: Array<{ classId: number }> };
+    expect(response.predictions.map((p) => p.classId)).to.deep.equal([934]);
+  });
 });
