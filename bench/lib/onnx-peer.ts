@@ -39,6 +39,9 @@ export async function createOnnxPeer(
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     enableProfiling: options.profilePrefix !== undefined,
+    // Idle worker threads spin by default, taking a core from whatever runs next (here: the other
+    // variants being timed; on Lambda: the JavaScript thread on ~1.16 vCPU).
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     profileFilePrefix: options.profilePrefix,
   });
   const inputName = session.inputNames[0] as string;

@@ -23,8 +23,9 @@ function scoresOf(predict: () => tf.Tensor): Float32Array {
 }
 
 /**
- * Times several variants in interleaved rounds (A B C, A B C, …) and returns each one's median: on a
- * shared machine, load that comes and goes then hits every variant alike, and their ratios hold.
+ * Times several variants in interleaved rounds, each round starting one variant later (A B C, B C A, …),
+ * and returns each one's median: on a shared machine, load that comes and goes then hits every variant
+ * alike, and no variant always runs right after the same neighbour.
  */
 async function timeInterleaved<K extends string>(
   rounds: number,
@@ -34,7 +35,7 @@ async function timeInterleaved<K extends string>(
   const samples = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
   for (const name of names) await variants[name](); // warm-up
   for (let i = 0; i < rounds; i++) {
-    for (const name of names) {
+    for (const name of [...names.slice(i % names.length), ...names.slice(0, i % names.length)]) {
       const t = performance.now();
       await variants[name]();
       samples[name].push(performance.now() - t);
