@@ -1,9 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BenchUsageError, parseBenchArgs, USAGE } from './lib/args';
 import { renderChart } from './lib/chart-svg';
 import { projectPath } from './lib/project';
 import { renderReport } from './lib/report-markdown';
+import type { BenchResults } from './lib/results';
 import { runBench } from './lib/run-bench';
 
 /**
@@ -28,13 +29,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(
       `[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`,
     );
-  const results = await runBench(options, log);
+  const results = options.render
+    ? (JSON.parse(readFileSync(options.render, 'utf8')) as BenchResults)
+    : await runBench(options, log);
 
   mkdirSync(options.outDir, { recursive: true });
   const stamp = results.startedAt.replace(/[:.]/g, '-');
   const base = path.join(options.outDir, `${stamp}${results.mode === 'quick' ? '-quick' : ''}`);
+  if (!options.render) writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
   const report = renderReport(results, `${path.basename(base)}.svg`);
-  writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(`${base}.svg`, renderChart(results));
   writeFileSync(`${base}.md`, report);
   if (options.publish) {
@@ -43,7 +46,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   process.stdout.write(`${report}\n`);
   log(
-    `wrote ${path.relative(process.cwd(), base)}.{md,json,svg}${options.publish ? ' and bench/REPORT.{md,svg}' : ''}`,
+    `wrote ${path.relative(process.cwd(), base)}.{md,${options.render ? '' : 'json,'}svg}${options.publish ? ' and bench/REPORT.{md,svg}' : ''}`,
   );
   return 0;
 }

@@ -16,6 +16,7 @@ Options:
   --labelled <dir>   images with a known top-1 (default: $LAMBDAVISION_SHARED/models/test-images)
   --out <dir>        where results go (default: bench/results)
   --publish          also write bench/REPORT.md and bench/REPORT.svg (the committed copy)
+  --render <file>    measure nothing: rewrite the report and chart of an earlier run's .json
   -h, --help         show this help
 
 LAMBDAVISION_SHARED defaults to ../shared when that folder exists.`;
@@ -35,6 +36,8 @@ export interface BenchOptions {
   labelledDir?: string;
   outDir: string;
   publish: boolean;
+  /** An earlier run's results to render again instead of measuring. */
+  render?: string;
 }
 
 const OPTIONS = {
@@ -45,6 +48,7 @@ const OPTIONS = {
   labelled: { type: 'string' },
   out: { type: 'string' },
   publish: { type: 'boolean', default: false },
+  render: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -79,6 +83,12 @@ export function parseBenchArgs(
     throw new BenchUsageError((error as Error).message);
   }
   if (values.help) return undefined;
+  if (values.render) {
+    const render = path.resolve(cwd, values.render);
+    if (!existsSync(render)) throw new BenchUsageError(`--render: ${render} does not exist`);
+    const outDir = path.dirname(render);
+    return { quick: false, modelDir: '', photosDir: '', outDir, publish: values.publish, render };
+  }
   const shared = sharedDir(env, cwd);
   const modelDir = folder(
     'model',

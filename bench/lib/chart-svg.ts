@@ -1,11 +1,12 @@
 import type { Stage } from './jobs/job-types';
 import type { BenchResults, ConfigName } from './results';
 
-const STAGE_COLOURS: Array<[Exclude<Stage, 'totalMs'> | 'other', string, string]> = [
+// Stage medians stacked; they need not add up to the median total written beside the bar (medians of
+// parts are not parts of the median), so no "rest" segment is drawn.
+const STAGE_COLOURS: Array<[Exclude<Stage, 'totalMs'>, string, string]> = [
   ['decodeMs', '#4e79a7', 'decode'],
   ['preprocessMs', '#f28e2b', 'preprocess'],
   ['inferenceMs', '#59a14f', 'inference'],
-  ['other', '#bab0ac', 'other (top-k, probe)'],
 ];
 
 const escapeXml = (text: string): string =>
@@ -51,10 +52,8 @@ export function renderChart(results: BenchResults): string {
       parts.push(`<text x="${left - 8}" y="${y + 12}" text-anchor="end">${escapeXml(bar.label)}</text>`);
       let x = left;
       const total = bar.stages.totalMs.median;
-      const known =
-        bar.stages.decodeMs.median + bar.stages.preprocessMs.median + bar.stages.inferenceMs.median;
       for (const [stage, colour, name] of STAGE_COLOURS) {
-        const ms = stage === 'other' ? Math.max(0, total - known) : bar.stages[stage].median;
+        const ms = bar.stages[stage].median;
         const width = Math.max(0, Math.min((ms / maxMs) * plotWidth, left + plotWidth - x));
         if (width > 0) {
           parts.push(
@@ -79,7 +78,7 @@ export function renderChart(results: BenchResults): string {
     parts.push(`<text x="${x.toFixed(1)}" y="${axisY + 14}" text-anchor="middle" fill="#555">${t}</text>`);
   }
   parts.push(
-    `<text x="${left + plotWidth / 2}" y="${axisY + 30}" text-anchor="middle" fill="#555">median ms per image (warm)</text>`,
+    `<text x="${left + plotWidth / 2}" y="${axisY + 30}" text-anchor="middle" fill="#555">median ms per image (warm): stage medians stacked, median total written</text>`,
   );
   const legend = STAGE_COLOURS.map(
     ([, colour, name], i) =>

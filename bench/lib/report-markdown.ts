@@ -291,10 +291,14 @@ function profileSection(profile: ProfileResult, results: BenchResults): string[]
   }
   if (profile.onnx) {
     const after = fused?.predictMs ?? w.relu6Kernel.predictMs;
+    const dequantize = profile.onnx.ops.find((o) => o.op === 'DequantizeLinear');
     out.push(
       `2. **Kernel quality.** After fusion wasm is still ${x(ratio(after, profile.onnx.threads1Ms))} onnxruntime's single-threaded time: ` +
-        'the same convolutions run as XNNPACK compiled to 128-bit wasm SIMD against MLAS with native AVX2/AVX-512 and a blocked NCHWc layout ' +
-        '(onnxruntime also folds the weight dequantisation into constants). Only native code closes this: the tfjs-node layer (TensorFlow C) on Lambda, or onnxruntime-node.',
+        "the same convolutions run as XNNPACK compiled to 128-bit wasm SIMD against MLAS with the CPU's native vector units and a blocked NCHWc layout" +
+        (dequantize
+          ? ` (even though onnxruntime re-dequantises the uint8 weights on every run: DequantizeLinear, ${ms(dequantize.ms)} ms)`
+          : '') +
+        '. Only native code closes this: the tfjs-node layer (TensorFlow C) on Lambda, or onnxruntime-node.',
     );
     out.push(
       `3. **Threads.** onnxruntime goes from ${ms(profile.onnx.threads1Ms)} to ${ms(profile.onnx.threads2Ms)} ms with a second thread ` +

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { BenchUsageError, parseBenchArgs } from '../../bench/lib/args';
@@ -55,5 +55,26 @@ describe('bench command line', () => {
 
     // Assess
     expect(options).to.equal(undefined);
+  });
+
+  it('renders an earlier run without needing the shared folder, writing beside its JSON', () => {
+    // Prepare
+    const dir = tempDir('lambdavision-render-');
+    const json = path.join(dir, 'run.json');
+    writeFileSync(json, '{}');
+
+    // Act
+    const options = parseBenchArgs(['--render', json, '--publish'], {}, '/');
+
+    // Assess
+    expect(options).to.include({ render: json, outDir: dir, publish: true });
+  });
+
+  it('refuses to render a results file that does not exist', () => {
+    // Act
+    const act = () => parseBenchArgs(['--render', '/nonexistent/run.json'], {}, '/');
+
+    // Assess
+    expect(act).to.throw(BenchUsageError, /--render/);
   });
 });
