@@ -100,23 +100,29 @@ describe('npm run backfill: Ctrl-C mid-run, then again, over a local S3 server w
     await s3?.close();
   });
 
-  /** The real entry, `tsx scripts/backfill.ts`, as `npm run backfill --` runs it. */
+  /**
+   * The real entry as `npm run backfill --` runs it: the tsx CLI, which runs the script in a child process
+   * and relays signals to it, in a process group of its own so that the test can Ctrl-C the whole group
+   * as a terminal does.
+   */
   function backfill(): {
     child: ChildProcess;
     output: () => string;
     done: Promise<{ code: number | null; out: string; err: string }>;
   } {
     const child = spawn(
-      process.execPath,
+      path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'),
       [
-        // Resolved from the working directory, the project's.
-        '--import',
-        'tsx',
         path.join(PROJECT_ROOT, 'scripts', 'backfill.ts'),
         ...['--prefix', 'uploads/backfill/', '--endpoint-url', s3.endpoint, '--model', modelDir],
         ...['--concurrency', '1'],
       ],
-      { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        cwd: PROJECT_ROOT,
+        env: { PATH: process.env.PATH ?? '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
     );
     let out = '';
     let err = '';
@@ -141,7 +147,8 @@ describe('npm run backfill: Ctrl-C mid-run, then again, over a local S3 server w
       const poll = setInterval(() => {
         if (lines(first.output(), 'classified').length >= 3) {
           clearInterval(poll);
-          first.child.kill('SIGINT');
+          // Ctrl-C: SIGINT to every process of the foreground group (tsx and the script it runs).
+          process.kill(-(first.child.pid as number), 'SIGINT');
           resolve();
         }
       }, 20);
