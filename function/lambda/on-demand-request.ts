@@ -97,6 +97,8 @@ function minConfidenceFrom(value: unknown, where: string): number {
 function queryParameters(raw: string): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(raw)) {
+    // A request signed in its query string (SigV4 query authentication) carries X-Amz-* parameters.
+    if (/^x-amz-/i.test(name)) continue;
     if (!(REQUEST_PARAMETERS as readonly string[]).includes(name)) {
       throw bad(`unknown query parameter ${JSON.stringify(name)} (known: ${REQUEST_PARAMETERS.join(', ')})`);
     }

@@ -117,6 +117,14 @@ describe('on-demand handler (Function URL, with fakes)', () => {
       }
     });
 
+    it('ignores the X-Amz-* parameters of a request signed in its query string', async () => {
+      const { handler, classifier } = setup();
+      const query = 'topK=2&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc&x-amz-date=20250101T000000Z';
+      const response = await handler(request({ query, body: Buffer.from('PARROT') }), lambdaContext());
+      expect(response.statusCode).to.equal(200);
+      expect(classifier.calls[0]).to.include({ topK: 2 });
+    });
+
     it('answers / as well as /classify, with or without a trailing slash', async () => {
       const { handler } = setup();
       for (const path of ['/', '/classify/']) {
