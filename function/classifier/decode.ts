@@ -89,25 +89,36 @@ function withoutConsoleLog<T>(run: () => T): T {
   }
 }
 
-/** What went wrong, in words, whatever the decoder threw (some throw strings or numbers). */
-function describe(cause: unknown): string {
+/** The text of whatever a decoder threw: some throw strings, numbers or plain objects. */
+function textOf(cause: unknown): string {
   const text =
     cause instanceof Error
       ? cause.message
       : typeof cause === 'object'
         ? JSON.stringify(cause)
         : String(cause);
-  return (text ?? String(cause)).replace(/\s+/g, ' ').slice(0, 200);
+  return (text ?? '').replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
-const MEMORY_FAILURE =
-  /allocation failed|invalid (typed )?array length|buffer larger than|too large|limit exceeded/i;
+/**
+ * The decoder's own words when they are meant for people ("marker was not found", "Invalid block size");
+ * nothing when they are JavaScript's (a TypeError on `undefined`, a bounds RangeError, a bare number).
+ */
+function decoderWords(cause: unknown): string | undefined {
+  if (cause instanceof TypeError || cause instanceof ReferenceError || cause instanceof RangeError)
+    return undefined;
+  if (!(cause instanceof Error) && typeof cause !== 'string') return undefined;
+  const text = textOf(cause);
+  return /[a-z]{3}/i.test(text) && !/undefined|NaN|\[object /.test(text) ? text : undefined;
+}
+
+const MEMORY_FAILURE = /allocation failed|invalid (typed )?array length|buffer larger than|limit exceeded/i;
 
 function decodeFailure(format: ImageFormat, cause: unknown): LambdaVisionError {
   if (cause instanceof LambdaVisionError) return cause;
-  const detail = describe(cause);
   const name = FORMAT_NAMES[format];
-  if (cause instanceof RangeError && /call stack/i.test(detail)) {
+  const text = textOf(cause);
+  if (cause instanceof RangeError && /call stack/i.test(text)) {
     return new ImageError(
       ErrorCode.CORRUPT_IMAGE,
       `the ${name} file is damaged: its structure nests without end`,
@@ -117,18 +128,21 @@ function decodeFailure(format: ImageFormat, cause: unknown): LambdaVisionError {
     );
   }
   if (
-    MEMORY_FAILURE.test(detail) ||
+    MEMORY_FAILURE.test(text) ||
     (cause as { code?: string } | undefined)?.code === 'ERR_BUFFER_TOO_LARGE'
   ) {
     return new ImageError(
       ErrorCode.IMAGE_TOO_LARGE,
-      `the ${name} file needs more memory to decode than the limits allow (decoder: ${detail})`,
-      { cause },
+      `the ${name} file needs more memory to decode than the limits allow`,
+      {
+        cause,
+      },
     );
   }
+  const words = decoderWords(cause);
   return new ImageError(
     ErrorCode.CORRUPT_IMAGE,
-    `the ${name} file is damaged or incomplete and cannot be decoded (decoder: ${detail})`,
+    `the ${name} file is damaged or incomplete and cannot be decoded${words ? ` (decoder: ${words})` : ''}`,
     { cause },
   );
 }

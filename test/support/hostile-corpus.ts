@@ -28,6 +28,7 @@ import {
   setJpegSize,
   storedForOrientation,
   type TiffPage,
+  tiffLzw,
   tiffPage,
 } from './image-writers';
 
@@ -165,15 +166,20 @@ function tiffPageLoop(pages: TiffPage[]): Buffer {
   return tiff;
 }
 
-/** A deflate TIFF (compression 8) with one strip that inflates to 64 MB for a 16×16 image. */
-function tiffDeflateBomb(): Buffer {
-  const strip = deflateSync(Buffer.alloc(64 * 2 ** 20), { level: 9 });
-  const page: TiffPage = {
-    ...tiffPage(gradient(16, 16)),
-    data: strip,
-    overrides: { 259: { type: 3, values: [8] }, 279: { type: 4, values: [strip.length] } },
-  };
-  return encodeTiff([page]);
+/**
+ * A 200×200 TIFF (120 000 bytes of pixels) with one short strip that expands to megabytes: within the
+ * strip-length check, so only measuring the output catches it (utif2 would inflate Deflate without a
+ * ceiling and keep decoding LZW and PackBits past its buffer).
+ */
+function tiffStripBomb(compression: 'deflate' | 'lzw' | 'packbits'): Buffer {
+  const strip =
+    compression === 'deflate'
+      ? deflateSync(Buffer.alloc(64 * 2 ** 20), { level: 9 })
+      : compression === 'lzw'
+        ? tiffLzw(Buffer.alloc(16 * 2 ** 20))
+        : Buffer.from(new Uint8Array(2 * 65536).map((_, i) => (i % 2 === 0 ? 0x81 : 0)));
+  const code = { deflate: 8, lzw: 5, packbits: 32773 }[compression];
+  return encodeTiff([{ ...tiffPage(gradient(200, 200)), data: strip, compression: code }]);
 }
 
 /** A BMP using 8-bit run-length encoding (RLE8) with a palette. */
@@ -411,12 +417,14 @@ export async function buildHostileCorpus(): Promise<{ cases: HostileCase[]; skip
     tiffWithTag(tiffPage(img), 273, 4, [10_000_000]),
     ErrorCode.CORRUPT_IMAGE,
   );
-  refused(
-    'tiff-deflate-bomb.tif',
-    '16×16 TIFF whose Deflate strip expands to 64 MB',
-    tiffDeflateBomb(),
-    ErrorCode.CORRUPT_IMAGE,
-  );
+  for (const compression of ['deflate', 'lzw', 'packbits'] as const) {
+    refused(
+      `tiff-${compression}-bomb.tif`,
+      `200×200 TIFF whose short ${compression} strip expands to megabytes`,
+      tiffStripBomb(compression),
+      ErrorCode.CORRUPT_IMAGE,
+    );
+  }
   refused(
     'interlaced-zlib-bomb.png',
     'interlaced 16×16 PNG whose data inflates to 64 MB',

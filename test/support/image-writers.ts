@@ -340,17 +340,24 @@ export interface TiffPage {
   height: number;
   bitsPerSample: 8 | 16;
   samplesPerPixel: 1 | 3 | 4;
-  /** 1 gray (black is zero), 2 RGB, 5 CMYK (separated). */
-  photometric: 1 | 2 | 5;
+  /** 1 gray (black is zero), 2 RGB, 5 CMYK (separated), 6 YCbCr (with JPEG compression). */
+  photometric: 1 | 2 | 5 | 6;
   /** Unassociated alpha in the last sample (RGBA). */
   alpha?: boolean;
-  /** Samples as stored, uncompressed, little-endian for 16 bits. */
+  /** Stored samples: uncompressed (little-endian for 16 bits) unless `compression` says otherwise. */
   data: Uint8Array;
+  /** 1 none (default), 5 LZW, 7 JPEG, 8 Deflate, 32773 PackBits. */
+  compression?: number;
+  /** Byte lengths of the consecutive strips (or tiles) in `data`; one strip by default. */
+  blocks?: number[];
+  rowsPerStrip?: number;
+  /** Tile size, when `blocks` are tiles. */
+  tile?: { width: number; height: number };
   /** Replaces or adds tags (tag → SHORT/LONG values), to write lying headers. */
   overrides?: Record<number, { type: 3 | 4; values: number[] }>;
 }
 
-/** Little-endian, uncompressed, one strip a page; pages chained in order (a multi-page TIFF). */
+/** Little-endian TIFF; pages chained in order (a multi-page TIFF). */
 export function encodeTiff(pages: TiffPage[]): Buffer {
   const chunks: Buffer[] = [Buffer.from([0x49, 0x49, 42, 0, 0, 0, 0, 0])];
   let offset = 8;
@@ -362,17 +369,29 @@ export function encodeTiff(pages: TiffPage[]): Buffer {
     chunks.push(Buffer.from(page.data));
     offset += page.data.length + (page.data.length % 2);
     if (page.data.length % 2) chunks.push(Buffer.alloc(1));
+    const blocks = page.blocks ?? [page.data.length];
+    const offsets = blocks.map((_, i) => dataOffset + blocks.slice(0, i).reduce((a, b) => a + b, 0));
+    const layout: Record<number, { type: 3 | 4; values: number[] }> = page.tile
+      ? {
+          322: { type: LONG, values: [page.tile.width] },
+          323: { type: LONG, values: [page.tile.height] },
+          324: { type: LONG, values: offsets },
+          325: { type: LONG, values: blocks },
+        }
+      : {
+          273: { type: LONG, values: offsets },
+          278: { type: LONG, values: [page.rowsPerStrip ?? page.height] },
+          279: { type: LONG, values: blocks },
+        };
     const tags: Record<number, { type: 3 | 4; values: number[] }> = {
       256: { type: LONG, values: [page.width] },
       257: { type: LONG, values: [page.height] },
       258: { type: SHORT, values: Array(page.samplesPerPixel).fill(page.bitsPerSample) },
-      259: { type: SHORT, values: [1] },
+      259: { type: SHORT, values: [page.compression ?? 1] },
       262: { type: SHORT, values: [page.photometric] },
-      273: { type: LONG, values: [dataOffset] },
       277: { type: SHORT, values: [page.samplesPerPixel] },
-      278: { type: LONG, values: [page.height] },
-      279: { type: LONG, values: [page.data.length] },
       284: { type: SHORT, values: [1] },
+      ...layout,
       ...page.overrides,
     };
     if (page.alpha) tags[338] = { type: SHORT, values: [2] };
@@ -441,6 +460,174 @@ export function tiffPage(
     alpha: options.alpha,
     data,
   };
+}
+
+/** TIFF LZW (MSB-first codes of 9–12 bits, code width raised one code early), as libtiff writes it. */
+export function tiffLzw(data: Uint8Array): Buffer {
+  const CLEAR = 256;
+  const END = 257;
+  const out: number[] = [];
+  let acc = 0;
+  let bits = 0;
+  let width = 9;
+  const emit = (code: number) => {
+    acc = (acc << width) | code;
+    bits += width;
+    while (bits >= 8) {
+      out.push((acc >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+    acc &= (1 << bits) - 1;
+  };
+  let table = new Map<number, number>();
+  let next = 258;
+  emit(CLEAR);
+  if (data.length === 0) {
+    emit(END);
+    return Buffer.from(out);
+  }
+  let prefix = data[0] as number;
+  for (let i = 1; i < data.length; i++) {
+    const c = data[i] as number;
+    const known = table.get(prefix * 256 + c);
+    if (known !== undefined) {
+      prefix = known;
+      continue;
+    }
+    emit(prefix);
+    table.set(prefix * 256 + c, next++);
+    if (next === 4093) {
+      emit(CLEAR);
+      table = new Map();
+      next = 258;
+      width = 9;
+    } else if (next > (1 << width) - 1) {
+      width += 1;
+    }
+    prefix = c;
+  }
+  emit(prefix);
+  next += 1;
+  if (next > (1 << width) - 1 && width < 12) width += 1;
+  emit(END);
+  if (bits > 0) out.push((acc << (8 - bits)) & 255);
+  return Buffer.from(out);
+}
+
+/** PackBits (Apple/TIFF run-length): literal runs and repeats of up to 128 bytes. */
+export function packBits(data: Uint8Array): Buffer {
+  const out: number[] = [];
+  let i = 0;
+  while (i < data.length) {
+    let run = 1;
+    while (i + run < data.length && run < 128 && data[i + run] === data[i]) run++;
+    if (run > 1) {
+      out.push(257 - run, data[i] as number);
+      i += run;
+      continue;
+    }
+    let literal = 1;
+    while (i + literal < data.length && literal < 128 && data[i + literal] !== data[i + literal - 1]) literal++;
+    out.push(literal - 1, ...data.subarray(i, i + literal));
+    i += literal;
+  }
+  return Buffer.from(out);
+}
+
+export type TiffCompression = 'none' | 'lzw' | 'deflate' | 'packbits' | 'jpeg';
+const TIFF_COMPRESSION: Record<TiffCompression, number> = { none: 1, lzw: 5, deflate: 8, packbits: 32773, jpeg: 7 };
+
+/** An 8-bit RGB page cut into strips of `rowsPerStrip` rows, each compressed on its own. */
+export async function stripedTiffPage(
+  img: Rgba,
+  compression: TiffCompression,
+  rowsPerStrip = 8,
+): Promise<TiffPage> {
+  const rgb = tiffPage(img);
+  const rowBytes = img.width * 3;
+  const strips: Buffer[] = [];
+  for (let y = 0; y < img.height; y += rowsPerStrip) {
+    const rows = Math.min(rowsPerStrip, img.height - y);
+    const raw = rgb.data.subarray(y * rowBytes, (y + rows) * rowBytes);
+    if (compression === 'jpeg') {
+      const strip = { width: img.width, height: rows, data: img.data.subarray(y * img.width * 4, (y + rows) * img.width * 4) };
+      strips.push(await encodeJpeg(strip, 95));
+    } else {
+      strips.push(
+        compression === 'lzw'
+          ? tiffLzw(raw)
+          : compression === 'deflate'
+            ? deflateSync(raw)
+            : compression === 'packbits'
+              ? packBits(raw)
+              : Buffer.from(raw),
+      );
+    }
+  }
+  return {
+    ...rgb,
+    photometric: compression === 'jpeg' ? 6 : 2,
+    compression: TIFF_COMPRESSION[compression],
+    data: Buffer.concat(strips),
+    blocks: strips.map((s) => s.length),
+    rowsPerStrip,
+  };
+}
+
+/** An 8-bit RGB page in uncompressed tiles (edge tiles padded). */
+export function tiledTiffPage(img: Rgba, tile: number): TiffPage {
+  const across = Math.ceil(img.width / tile);
+  const down = Math.ceil(img.height / tile);
+  const tileBytes = tile * tile * 3;
+  const data = Buffer.alloc(across * down * tileBytes);
+  for (let ty = 0; ty < down; ty++) {
+    for (let tx = 0; tx < across; tx++) {
+      const base = (ty * across + tx) * tileBytes;
+      for (let y = 0; y < tile; y++) {
+        for (let x = 0; x < tile; x++) {
+          const sx = tx * tile + x;
+          const sy = ty * tile + y;
+          if (sx >= img.width || sy >= img.height) continue;
+          const i = (sy * img.width + sx) * 4;
+          data.set(img.data.subarray(i, i + 3), base + (y * tile + x) * 3);
+        }
+      }
+    }
+  }
+  return {
+    ...tiffPage(img),
+    data,
+    blocks: Array(across * down).fill(tileBytes),
+    tile: { width: tile, height: tile },
+  };
+}
+
+/** Adam7-interlaced 8-bit RGBA PNG. */
+export function interlacedPng(img: Rgba): Buffer {
+  const passes = [
+    [0, 0, 8, 8],
+    [4, 0, 8, 8],
+    [0, 4, 4, 8],
+    [2, 0, 4, 4],
+    [0, 2, 2, 4],
+    [1, 0, 2, 2],
+    [0, 1, 1, 2],
+  ] as const;
+  const rows: number[] = [];
+  for (const [x0, y0, dx, dy] of passes) {
+    const pw = Math.ceil((img.width - x0) / dx);
+    if (pw <= 0) continue;
+    for (let y = y0; y < img.height; y += dy) {
+      rows.push(0);
+      for (let x = x0; x < img.width; x += dx) rows.push(...img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
+    }
+  }
+  return Buffer.concat([
+    PNG_SIGNATURE,
+    ihdr(img.width, img.height, 8, 6, 1),
+    pngChunk('IDAT', deflateSync(Buffer.from(rows))),
+    pngChunk('IEND', new Uint8Array(0)),
+  ]);
 }
 
 // ---------------------------------------------------------------- JPEG

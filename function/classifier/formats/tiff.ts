@@ -397,16 +397,17 @@ function packBitsOutputLength(data: Uint8Array): number {
 
 /**
  * Length of TIFF LZW output (MSB-first codes, 9–12 bits, early change), counted from string lengths
- * alone. Stops as soon as the count passes `ceiling`.
+ * alone, following utif2's own table. Stops as soon as the count passes `ceiling`. A code beyond the next
+ * table entry is refused: utif2 would chain the following entry to itself and loop forever.
  */
 function lzwOutputLength(data: Uint8Array, ceiling: number): number {
   const CLEAR = 256;
   const END = 257;
-  const lengths = new Uint32Array(4096);
+  const lengths = new Uint32Array(4096).fill(1);
   let next = 258;
   let width = 9;
   let bit = 0;
-  // utif2 starts as if the code before the first one were 0; after a clear code, no entry is added.
+  // utif2 starts as if the code before the first one were 0; after a clear code it adds no entry.
   let previous = 0;
   let out = 0;
   const totalBits = data.length * 8;
@@ -421,20 +422,15 @@ function lzwOutputLength(data: Uint8Array, ceiling: number): number {
       previous = -1;
       continue;
     }
-    const length =
-      code < 256
-        ? 1
-        : code < next
-          ? (lengths[code] as number)
-          : previous >= 0
-            ? (lengths[previous] ?? 0) + 1
-            : 1;
-    out += length;
+    if (code > next) throw corrupt('tiff', 'a strip holds an invalid LZW code');
+    if (previous >= 0) {
+      // The entry utif2 adds now: the previous string plus one byte.
+      if (next < 4096) lengths[next] = (lengths[previous] as number) + 1;
+      next += 1;
+      if (next + 1 >= 1 << width && width < 12) width += 1;
+    }
+    out += lengths[code] as number;
     if (out > ceiling) return out;
-    if (previous >= 0 && next < 4096)
-      lengths[next] = (previous < 256 ? 1 : (lengths[previous] as number)) + 1;
-    if (previous >= 0) next += 1;
-    if (next + 1 >= 1 << width && width < 12) width += 1;
     previous = code;
   }
   return out;
