@@ -146,21 +146,53 @@ describe('template.yaml', () => {
     const bucketName = resources.UploadBucket.Properties.BucketName;
     const [bucketText, bucketVars] = bucketName['Fn::Sub'];
 
-    it('only read the upload prefix and write the results prefix of the stack bucket', () => {
-      expect(statements).to.have.length(2);
+    it("read the upload prefix and the function's own results, write the results prefix, list keys only", () => {
+      expect(statements.map((s: { Sid: string }) => s.Sid)).to.deep.equal([
+        'ReadUploads',
+        'WriteResults',
+        'ReadOwnResults',
+        'ListOwnBucket',
+      ]);
       for (const s of statements) {
         expect(s.Effect).to.equal('Allow');
         expect(s.Action, 'one action, no wildcard').to.be.a('string').and.not.include('*');
       }
-      const [read, write] = statements;
+      const [read, write, readResults, list] = statements;
+      const objects = (prefix: string) => ({
+        'Fn::Sub': [`arn:\${AWS::Partition}:s3:::${bucketText}/\${${prefix}}*`, bucketVars],
+      });
       expect(read.Action).to.equal('s3:GetObject');
-      expect(read.Resource).to.deep.equal({
-        'Fn::Sub': [`arn:\${AWS::Partition}:s3:::${bucketText}/\${UploadPrefix}*`, bucketVars],
-      });
+      expect(read.Resource).to.deep.equal(objects('UploadPrefix'));
       expect(write.Action).to.equal('s3:PutObject');
-      expect(write.Resource).to.deep.equal({
-        'Fn::Sub': [`arn:\${AWS::Partition}:s3:::${bucketText}/\${ResultsPrefix}*`, bucketVars],
+      expect(write.Resource).to.deep.equal(objects('ResultsPrefix'));
+      // Backfill's skip-if-current reads the headers of results the function wrote.
+      expect(readResults.Action).to.equal('s3:GetObject');
+      expect(readResults.Resource).to.deep.equal(objects('ResultsPrefix'));
+      // ListBucket on the bucket alone (no object access): a missing key answers 404 instead of 403.
+      expect(list.Action).to.equal('s3:ListBucket');
+      expect(list.Resource).to.deep.equal({
+        'Fn::Sub': [`arn:\${AWS::Partition}:s3:::${bucketText}`, bucketVars],
       });
+    });
+
+    it('let S3 Batch Operations invoke the function, read manifests and write reports, nothing else', () => {
+      const role = resources.BatchOperationsRole.Properties;
+      const principal = role.AssumeRolePolicyDocument.Statement[0].Principal.Service;
+      expect(principal).to.equal('batchoperations.s3.amazonaws.com');
+      const batch = role.Policies[0].PolicyDocument.Statement.filter((s: { Sid?: string }) => s.Sid);
+      expect(batch.map((s: { Sid: string }) => s.Sid)).to.deep.equal([
+        'InvokeClassifier',
+        'ReadManifests',
+        'WriteReports',
+        'LocateBucket',
+      ]);
+      expect(JSON.stringify(batch[1].Resource)).to.contain(`\${BatchPrefix}manifests/*`);
+      expect(JSON.stringify(batch[2].Resource)).to.contain(`\${BatchPrefix}reports/*`);
+    });
+
+    it('serve the on-demand endpoint as a Function URL signed with IAM', () => {
+      expect(fn.Properties.FunctionUrlConfig).to.deep.equal({ AuthType: 'AWS_IAM', InvokeMode: 'BUFFERED' });
+      expect(template.Outputs).to.have.property('ClassifierFunctionUrl');
     });
 
     it('name the bucket without referring to the bucket resource, so nothing is circular', () => {
