@@ -465,8 +465,8 @@ export async function buildHostileCorpus(): Promise<{ cases: HostileCase[]; skip
   );
   refused(
     'bomb-65500x65500.tif',
-    'TIFF header claiming 65500×65500',
-    encodeTiff([{ ...tiffPage(img), width: 65500, height: 65500 }]),
+    'TIFF header claiming 65500×65500 (directory right after 3 bytes of pixels)',
+    encodeTiff([{ ...tiffPage(quadrants(1, 1)), width: 65500, height: 65500 }]),
     ErrorCode.IMAGE_TOO_LARGE,
   );
   refused(
