@@ -1,0 +1,97 @@
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Event } from 'aws-lambda';
+import { expect } from 'chai';
+import { type Classifier, loadClassifier } from '../../function/classifier';
+import { createHandler } from '../../function/lambda/handler';
+import type { ResultDocument } from '../../function/lambda/result-document';
+import { encodeS3Key } from '../../function/lambda/s3-event';
+import { S3ObjectStore } from '../../function/lambda/s3-object-store';
+import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
+import { lambdaContext, RecordingLogger, RecordingMetrics, testConfig } from '../lambda/support/fakes';
+import { loadEvent } from '../lambda/support/fixtures';
+import { buildHostileCorpus, isHumanMessage } from '../support/hostile-corpus';
+import { buildTinyMobileNet, tempDir } from '../support/tiny-models';
+
+const BUCKET = 'lambdavision';
+const { cases } = await buildHostileCorpus();
+
+/** What the handler must record for a corpus case: the core's verdict, except where S3 decides first. */
+const expectedCode = (name: string, expect: string) =>
+  // MAX_OBJECT_BYTES refuses from the object's Content-Length, before the body is downloaded.
+  name === 'over-byte-cap.png' ? 'OBJECT_TOO_LARGE' : expect;
+
+function eventFor(keys: string[]): S3Event {
+  const [record] = loadEvent('s3-put').Records;
+  if (!record) throw new Error('events/s3-put.json has no record');
+  return {
+    Records: keys.map((key) => ({
+      ...structuredClone(record),
+      s3: {
+        ...structuredClone(record.s3),
+        object: { key: encodeS3Key(key), size: 1, eTag: 'x', sequencer: '0' },
+      },
+    })),
+  };
+}
+
+describe('the hostile corpus uploaded to a bucket, through the Lambda handler', function () {
+  this.timeout(180_000);
+  let s3: LocalS3;
+  let client: S3Client;
+  let classifier: Classifier;
+
+  before(async () => {
+    s3 = await startLocalS3({ buckets: [BUCKET] });
+    client = s3.client();
+    classifier = await loadClassifier({ modelDir: await buildTinyMobileNet(tempDir()), backend: 'wasm' });
+  });
+
+  after(async () => {
+    classifier?.dispose();
+    await s3?.close();
+  });
+
+  it('ends every upload in a result or an error result with the expected code, and throws for none', async () => {
+    // Prepare
+    const keys = cases.map((c) => `uploads/hostile/${c.name}`);
+    for (const [i, c] of cases.entries()) {
+      await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: keys[i], Body: c.bytes }));
+    }
+    const handler = createHandler({
+      store: new S3ObjectStore(s3.client()),
+      classifier,
+      logger: new RecordingLogger(),
+      metrics: new RecordingMetrics(),
+      config: testConfig(),
+      print: () => undefined,
+    });
+
+    // Act
+    const summary = await handler(eventFor(keys), lambdaContext(300_000));
+
+    // Assess
+    const mismatches: string[] = [];
+    const counts = new Map<string, number>();
+    for (const [i, c] of cases.entries()) {
+      const record = summary.records[i];
+      const object = await client.send(
+        new GetObjectCommand({ Bucket: BUCKET, Key: `results/${keys[i]}.json` }),
+      );
+      const stored = JSON.parse((await object.Body?.transformToString()) ?? 'null') as ResultDocument;
+      const got = stored.status === 'ok' ? 'classified' : stored.error.code;
+      const want = expectedCode(c.name, c.expect);
+      counts.set(got, (counts.get(got) ?? 0) + 1);
+      if (got !== want || record?.status !== (want === 'classified' ? 'classified' : 'failed')) {
+        mismatches.push(`${c.name}: expected ${want}, stored ${got}, record ${record?.status}`);
+      }
+      if (stored.status === 'error' && !isHumanMessage(stored.error.message)) {
+        mismatches.push(`${c.name}: message "${stored.error.message}"`);
+      }
+    }
+    console.log(
+      `      handler corpus: tried=${cases.length} ${[...counts].map(([k, n]) => `${k}=${n}`).join(' ')} thrown=0`,
+    );
+    expect(summary.records).to.have.length(cases.length);
+    expect(mismatches).to.deep.equal([]);
+  });
+});
