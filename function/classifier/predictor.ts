@@ -4,6 +4,7 @@ import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { nativeModule } from './backend';
 import { ErrorCode, ModelError } from './errors';
 import { fileSystemHandler, type LocatedModel } from './model-files';
+import { useSingleKernelRelu6 } from './single-kernel-relu6';
 
 /** What the classifier needs of any model: one batch in, one score row per image out. */
 export interface Predictor {
@@ -39,6 +40,7 @@ export async function loadPredictor(model: LocatedModel): Promise<Predictor> {
   try {
     switch (model.format) {
       case 'layers-model': {
+        useSingleKernelRelu6();
         const layers = await loadLayersModel(fileSystemHandler(model.path));
         return {
           inputSize: sizeFromShape(layers.inputs[0]?.shape),
