@@ -527,7 +527,8 @@ export function packBits(data: Uint8Array): Buffer {
       continue;
     }
     let literal = 1;
-    while (i + literal < data.length && literal < 128 && data[i + literal] !== data[i + literal - 1]) literal++;
+    while (i + literal < data.length && literal < 128 && data[i + literal] !== data[i + literal - 1])
+      literal++;
     out.push(literal - 1, ...data.subarray(i, i + literal));
     i += literal;
   }
@@ -535,7 +536,13 @@ export function packBits(data: Uint8Array): Buffer {
 }
 
 export type TiffCompression = 'none' | 'lzw' | 'deflate' | 'packbits' | 'jpeg';
-const TIFF_COMPRESSION: Record<TiffCompression, number> = { none: 1, lzw: 5, deflate: 8, packbits: 32773, jpeg: 7 };
+const TIFF_COMPRESSION: Record<TiffCompression, number> = {
+  none: 1,
+  lzw: 5,
+  deflate: 8,
+  packbits: 32773,
+  jpeg: 7,
+};
 
 /** An 8-bit RGB page cut into strips of `rowsPerStrip` rows, each compressed on its own. */
 export async function stripedTiffPage(
@@ -550,7 +557,11 @@ export async function stripedTiffPage(
     const rows = Math.min(rowsPerStrip, img.height - y);
     const raw = rgb.data.subarray(y * rowBytes, (y + rows) * rowBytes);
     if (compression === 'jpeg') {
-      const strip = { width: img.width, height: rows, data: img.data.subarray(y * img.width * 4, (y + rows) * img.width * 4) };
+      const strip = {
+        width: img.width,
+        height: rows,
+        data: img.data.subarray(y * img.width * 4, (y + rows) * img.width * 4),
+      };
       strips.push(await encodeJpeg(strip, 95));
     } else {
       strips.push(
@@ -619,7 +630,8 @@ export function interlacedPng(img: Rgba): Buffer {
     if (pw <= 0) continue;
     for (let y = y0; y < img.height; y += dy) {
       rows.push(0);
-      for (let x = x0; x < img.width; x += dx) rows.push(...img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
+      for (let x = x0; x < img.width; x += dx)
+        rows.push(...img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
     }
   }
   return Buffer.concat([
