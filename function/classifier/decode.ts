@@ -2,7 +2,7 @@ import { defaultFormats } from 'jimp';
 import { ErrorCode, ImageError, LambdaVisionError } from './errors';
 import { assertBmpTsReads, inspectBmp } from './formats/bmp';
 import { assertJpegJsReads, inspectJpeg, jpegOrientation } from './formats/jpeg';
-import { assertPngInflatesWithinHeader, inspectPng } from './formats/png';
+import { assertPngDataMatchesHeader, inspectPng } from './formats/png';
 import { FORMAT_NAMES } from './formats/reader';
 import {
   assertTiffBlocksDecodeWithinHeader,
@@ -72,7 +72,7 @@ function prepare(format: ImageFormat, buffer: Buffer, limits: ImageLimits): Buff
   } else if (format === 'bmp') {
     assertBmpTsReads(inspectBmp(buffer, limits));
   } else if (format === 'png') {
-    assertPngInflatesWithinHeader(buffer, inspectPng(buffer, limits));
+    assertPngDataMatchesHeader(buffer, inspectPng(buffer, limits));
   } else if (format === 'tiff') {
     const layout = inspectTiff(buffer, limits);
     assertUtifReads(buffer, layout, limits);

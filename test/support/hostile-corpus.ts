@@ -101,6 +101,21 @@ function interlacedZlibBomb(): Buffer {
   ]);
 }
 
+/** A PNG whose (well-formed) zlib stream holds only the first 60% of the rows. */
+function shortStreamPng(img: Rgba): Buffer {
+  const rowBytes = img.width * 4 + 1;
+  const rows = Math.floor(img.height * 0.6);
+  const raw = Buffer.alloc(rowBytes * rows);
+  for (let y = 0; y < rows; y++)
+    raw.set(img.data.subarray(y * img.width * 4, (y + 1) * img.width * 4), y * rowBytes + 1);
+  return Buffer.concat([
+    PNG_SIGNATURE,
+    ihdr(img.width, img.height, 8, 6),
+    pngChunk('IDAT', deflateSync(raw)),
+    pngChunk('IEND', new Uint8Array(0)),
+  ]);
+}
+
 /** A PNG with a bad CRC on its IHDR chunk. */
 function badCrc(png: Buffer): Buffer {
   const out = Buffer.from(png);
@@ -425,6 +440,30 @@ export async function buildHostileCorpus(): Promise<{ cases: HostileCase[]; skip
       ErrorCode.CORRUPT_IMAGE,
     );
   }
+  // Within the pixel limit, but with far too little data: decoders would allocate the whole picture.
+  refused(
+    'flood-6000x6000.png',
+    '6000×6000 PNG header over 17 bytes of compressed data',
+    Buffer.concat([
+      PNG_SIGNATURE,
+      ihdr(6000, 6000, 8, 2),
+      pngChunk('IDAT', deflateSync(Buffer.alloc(1000))),
+      pngChunk('IEND', new Uint8Array(0)),
+    ]),
+    ErrorCode.CORRUPT_IMAGE,
+  );
+  refused(
+    'flood-6000x6000.jpg',
+    'JPEG whose frame header claims 6000×6000 over 1 KB of image data',
+    setJpegSize(jpeg, 6000, 6000),
+    ErrorCode.CORRUPT_IMAGE,
+  );
+  refused(
+    'short-stream.png',
+    'PNG whose compressed stream stops at 60% of its rows (complete chunks, valid CRCs)',
+    shortStreamPng(gradient(64, 64)),
+    ErrorCode.CORRUPT_IMAGE,
+  );
   refused(
     'interlaced-zlib-bomb.png',
     'interlaced 16×16 PNG whose data inflates to 64 MB',

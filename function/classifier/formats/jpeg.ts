@@ -70,7 +70,9 @@ export function inspectJpeg(
 ): JpegLayout {
   const r = new Reader(bytes.subarray(0, end), 'jpg');
   let frame: Omit<JpegLayout, 'scans' | 'arithmetic'> | undefined;
+  let blocks = 0;
   let scans = 0;
+  let entropyBytes = 0;
   let arithmetic = false;
   let at = start + 2;
   while (at + 1 < end) {
@@ -109,6 +111,7 @@ export function inspectJpeg(
       if (height === 0) throw unsupported('a JPEG that gives its height after the image data (DNL marker)');
       assertDimensions('jpg', width, height, limits);
       frame = { frame: marker, precision, width, height, components };
+      blocks = blockCount(r, at + 10, components, width, height);
     }
     if (marker === 0xda) {
       if (!frame) throw corrupt('jpg', 'its image data starts before the frame header (SOF)');
@@ -119,13 +122,44 @@ export function inspectJpeg(
         );
       }
       at = skipEntropyData(bytes, segmentEnd, end);
+      entropyBytes += at - segmentEnd;
       continue;
     }
     at = segmentEnd;
   }
   if (!frame) throw truncated('jpg');
   if (scans === 0) throw corrupt('jpg', 'it has a header but no image data (no scan)');
+  // Huffman coding spends at least one bit on every block's DC coefficient: a file with fewer bits of
+  // image data than blocks is truncated (or lies about its size), and jpeg-js would allocate the whole
+  // image before noticing. Arithmetic coding can go below a bit a block, so it is not held to this.
+  const huffman = frame.frame <= 0xc3 || (frame.frame >= 0xc5 && frame.frame <= 0xc7);
+  if (huffman && !arithmetic && entropyBytes * 8 < blocks) {
+    throw corrupt(
+      'jpg',
+      `it holds ${entropyBytes} bytes of image data, too few for ${frame.width}×${frame.height} pixels (${blocks} blocks of at least one bit each): it is truncated`,
+    );
+  }
   return { ...frame, scans, arithmetic };
+}
+
+/**
+ * Data units (8×8 blocks) one full pass over the frame codes, from each component's sampling factors;
+ * 0 when a factor is out of range (the decoder reports that).
+ */
+function blockCount(r: Reader, at: number, components: number, width: number, height: number): number {
+  const factors: Array<[number, number]> = [];
+  for (let i = 0; i < components; i++) {
+    const hv = r.u8(at + i * 3 + 1);
+    factors.push([hv >> 4, hv & 15]);
+  }
+  if (factors.some(([h, v]) => h < 1 || h > 4 || v < 1 || v > 4)) return 0;
+  const hMax = Math.max(...factors.map(([h]) => h));
+  const vMax = Math.max(...factors.map(([, v]) => v));
+  return factors.reduce(
+    (sum, [h, v]) =>
+      sum + Math.ceil(Math.ceil((width * h) / hMax) / 8) * Math.ceil(Math.ceil((height * v) / vMax) / 8),
+    0,
+  );
 }
 
 /** What jpeg-js (jimp's JPEG decoder) cannot read: refused with a name instead of a decoder's stack. */
