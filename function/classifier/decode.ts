@@ -170,10 +170,10 @@ export async function decodeImage(
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const { format } = header;
-  const input = prepare(format, buffer, limits);
   const codec = codecFor(format);
   let bitmap: Bitmap;
   try {
+    const input = prepare(format, buffer, limits);
     bitmap = await withoutConsoleLog(() =>
       (codec.decode as NonNullable<Codec['decode']>)(
         input,

@@ -4,7 +4,7 @@ import { inspectBmp } from './formats/bmp';
 import { inspectGif } from './formats/gif';
 import { inspectJpeg } from './formats/jpeg';
 import { inspectPng } from './formats/png';
-import { ascii, type Dimensions, SUPPORTED_HINT } from './formats/reader';
+import { ascii, type Dimensions, FORMAT_NAMES, SUPPORTED_HINT } from './formats/reader';
 import { inspectTiff } from './formats/tiff';
 
 /** Formats the decoder reads. Keys are image-size's type names. */
@@ -107,6 +107,15 @@ export function probeImage(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LIMI
   }
   const format = MAGIC.find(([, test]) => test(bytes))?.[0];
   if (!format) throw notDecodable(bytes);
-  const { width, height } = INSPECT[format](bytes, limits);
-  return { format, width, height };
+  let size: Dimensions;
+  try {
+    size = INSPECT[format](bytes, limits);
+  } catch (cause) {
+    if (cause instanceof ImageError) throw cause;
+    // A header walk that fails in an unforeseen way still ends in a coded refusal, cause kept.
+    throw new ImageError(ErrorCode.CORRUPT_IMAGE, `the ${FORMAT_NAMES[format]} header cannot be read`, {
+      cause,
+    });
+  }
+  return { format, width: size.width, height: size.height };
 }
