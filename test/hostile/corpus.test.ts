@@ -82,6 +82,7 @@ describe('hostile input through the classifier core', function () {
       tally.add(c.name, outcome);
       const got = outcome.kind === 'refused' ? outcome.code : outcome.kind;
       expect(got, describeOutcome(outcome)).to.equal(c.expect);
+      if (c.message) expect(outcome.kind === 'refused' && outcome.message).to.match(c.message);
       if (outcome.kind === 'classified' && c.size) {
         expect([outcome.width, outcome.height]).to.deep.equal(c.size);
       }

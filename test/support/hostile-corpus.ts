@@ -60,6 +60,8 @@ export interface HostileCase {
   /** Pixels the decoder must return (RGBA), for lossless cases; `tolerance` is a mean absolute difference. */
   pixels?: Rgba;
   tolerance?: number;
+  /** For refusals a particular guard must make: what its message says. */
+  message?: RegExp;
 }
 
 /** The test picture: quadrants in four colours, 64×32, every orientation distinguishable. */
@@ -334,8 +336,8 @@ export async function buildHostileCorpus(): Promise<{ cases: HostileCase[]; skip
   const add = (c: HostileCase) => cases.push(c);
   const ok = (name: string, what: string, bytes: Uint8Array, extra: Partial<HostileCase> = {}) =>
     add({ name, what, bytes, expect: 'classified', size: [img.width, img.height], ...extra });
-  const refused = (name: string, what: string, bytes: Uint8Array, expect: ImageCode) =>
-    add({ name, what, bytes, expect });
+  const refused = (name: string, what: string, bytes: Uint8Array, expect: ImageCode, message?: RegExp) =>
+    add({ name, what, bytes, expect, message });
   const exact = { pixels: img, tolerance: 0 };
   const twoColours = quadrants(64, 32);
   for (let i = 0; i < twoColours.data.length; i += 4) {
@@ -425,12 +427,14 @@ export async function buildHostileCorpus(): Promise<{ cases: HostileCase[]; skip
     'TIFF tag declaring 2³²−1 values',
     tiffHugeCount(tiffPage(img)),
     ErrorCode.CORRUPT_IMAGE,
+    /run past the end of the file/,
   );
   refused(
     'tiff-strip-outside.tif',
     'TIFF whose strip offset points past the end',
     tiffWithTag(tiffPage(img), 273, 4, [10_000_000]),
     ErrorCode.CORRUPT_IMAGE,
+    /runs past the end of the file/,
   );
   for (const compression of ['deflate', 'lzw', 'packbits'] as const) {
     refused(
@@ -438,6 +442,7 @@ export async function buildHostileCorpus(): Promise<{ cases: HostileCase[]; skip
       `200×200 TIFF whose short ${compression} strip expands to megabytes`,
       tiffStripBomb(compression),
       ErrorCode.CORRUPT_IMAGE,
+      /expands far beyond/,
     );
   }
   // Within the pixel limit, but with far too little data: decoders would allocate the whole picture.
@@ -451,24 +456,28 @@ export async function buildHostileCorpus(): Promise<{ cases: HostileCase[]; skip
       pngChunk('IEND', new Uint8Array(0)),
     ]),
     ErrorCode.CORRUPT_IMAGE,
+    /too few/,
   );
   refused(
     'flood-6000x6000.jpg',
     'JPEG whose frame header claims 6000×6000 over 1 KB of image data',
     setJpegSize(jpeg, 6000, 6000),
     ErrorCode.CORRUPT_IMAGE,
+    /too few/,
   );
   refused(
     'short-stream.png',
-    'PNG whose compressed stream stops at 60% of its rows (complete chunks, valid CRCs)',
-    shortStreamPng(gradient(64, 64)),
+    '600×600 PNG whose compressed stream stops at 60% of its rows (complete chunks, valid CRCs)',
+    shortStreamPng(gradient(600, 600)),
     ErrorCode.CORRUPT_IMAGE,
+    /ends early/,
   );
   refused(
     'interlaced-zlib-bomb.png',
     'interlaced 16×16 PNG whose data inflates to 64 MB',
     interlacedZlibBomb(),
     ErrorCode.CORRUPT_IMAGE,
+    /expands far beyond/,
   );
 
   // Decompression bombs and size limits: refused from the header.
@@ -495,6 +504,7 @@ export async function buildHostileCorpus(): Promise<{ cases: HostileCase[]; skip
     '10×10 GIF whose first frame claims 65535×65535',
     gifHugeFrame(),
     ErrorCode.IMAGE_TOO_LARGE,
+    /first frame claims 65535×65535/,
   );
   refused(
     'bomb-50000x50000.bmp',
@@ -526,6 +536,7 @@ export async function buildHostileCorpus(): Promise<{ cases: HostileCase[]; skip
     'progressive JPEG with 150 scans',
     manyScans(await progressiveOf(photo), 150),
     ErrorCode.IMAGE_TOO_LARGE,
+    /more than 100 scans/,
   );
   refused(
     'over-byte-cap.png',
@@ -574,7 +585,13 @@ export async function buildHostileCorpus(): Promise<{ cases: HostileCase[]; skip
   ok('two-colour.bmp', '1-bit BMP', encodeBmp(twoColours, { bits: 1 }), { pixels: twoColours, tolerance: 0 });
   ok('photo-16bit.bmp', '16-bit (5-5-5) BMP', encodeBmp(img, { bits: 16 }), { pixels: img, tolerance: 8 });
   // bmp-ts decodes RLE bottom-up images with rows out of place and colours shifted: refused by name.
-  refused('rle8.bmp', '8-bit run-length encoded BMP', rle8Bmp(img), ErrorCode.UNSUPPORTED_FORMAT);
+  refused(
+    'rle8.bmp',
+    '8-bit run-length encoded BMP',
+    rle8Bmp(img),
+    ErrorCode.UNSUPPORTED_FORMAT,
+    /run-length/,
+  );
   ok('photo.tif', 'TIFF, RGB', tiff, exact);
   ok('photo-16bit.tif', '16-bit RGB TIFF', encodeTiff([tiffPage(img, { bits: 16 })]), exact);
   ok('photo-alpha.tif', 'RGBA TIFF', encodeTiff([tiffPage(img, { alpha: true })]), exact);
