@@ -1,6 +1,7 @@
 import type SharpModule from 'sharp';
 import { decodeImage, type RgbaImage } from './decode';
 import { ErrorCode, ImageError, LambdaVisionError } from './errors';
+import { FORMAT_NAMES } from './formats/reader';
 import type { ImageFormat, ImageHeader, ImageLimits } from './image-probe';
 import { moduleRequire } from './module-require';
 
@@ -73,7 +74,11 @@ export function loadSharpDecoder(): (target: { width: number; height: number }) 
         original: { width: meta.autoOrient.width, height: meta.autoOrient.height },
       };
     } catch (cause) {
-      const reason = cause instanceof Error ? cause.message : String(cause);
+      // libvips answers in several lines of its own jargon: keep one line of it, after our sentence.
+      const reason = (cause instanceof Error ? cause.message : String(cause))
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 200);
       if (/pixel limit/i.test(reason)) {
         throw new ImageError(
           ErrorCode.IMAGE_TOO_LARGE,
@@ -85,7 +90,7 @@ export function loadSharpDecoder(): (target: { width: number; height: number }) 
       }
       throw new ImageError(
         ErrorCode.CORRUPT_IMAGE,
-        `the ${header.format.toUpperCase()} data cannot be decoded: ${reason}`,
+        `the ${FORMAT_NAMES[header.format]} file is damaged or truncated (${reason})`,
         { cause },
       );
     }
