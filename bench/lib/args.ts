@@ -19,7 +19,7 @@ Options:
   --render <file>    measure nothing: rewrite the report and chart of an earlier run's .json
   -h, --help         show this help
 
-LAMBDAVISION_SHARED defaults to ../shared when that folder exists.`;
+Without LAMBDAVISION_SHARED, name --model, --photos and --labelled.`;
 
 export class BenchUsageError extends Error {
   constructor(message: string) {
@@ -54,9 +54,7 @@ const OPTIONS = {
 
 function sharedDir(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
   const configured = env.LAMBDAVISION_SHARED?.trim();
-  if (configured) return path.resolve(cwd, configured);
-  const sibling = path.resolve(cwd, '..', 'shared');
-  return existsSync(sibling) ? sibling : undefined;
+  return configured ? path.resolve(cwd, configured) : undefined;
 }
 
 function folder(flag: string, value: string | undefined, fallback: string | undefined, cwd: string): string {
