@@ -152,11 +152,11 @@ function recommendations(results: BenchResults): string[] {
       .filter((k) => k.kernel === 'Minimum' || k.kernel === 'Relu')
       .reduce((sum, k) => sum + k.ms, 0);
     out.push(
-      `2. **Run relu6 as one kernel.** tfjs-layers' \`minimum(6, relu(x))\` takes ${pct(relu6Ms, kernelMs)} of the wasm kernel time; registering relu6 as the Relu6 kernel before the model loads takes inference to ${x(ratio(profile.wasm.relu6Kernel.predictMs, profile.wasm.predictMs))} with identical outputs. That is a change in the core's model loading, left for a follow-up: this issue only measured it.`,
+      `2. **Run relu6 as one kernel.** tfjs-layers' \`minimum(6, relu(x))\` takes ${pct(relu6Ms, kernelMs)} of the wasm kernel time; registering relu6 as the Relu6 kernel before the model loads takes inference to ${x(ratio(profile.wasm.relu6Kernel.predictMs, profile.wasm.predictMs))} with identical outputs. The core does this since it was measured (\`function/classifier/single-kernel-relu6.ts\`): the warm-latency rows of ours include it; the profile below shows stock tfjs-layers.`,
     );
     if (profile.onnx) {
       out.push(
-        `3. **onnxruntime-node is the faster engine** (${x(ratio(profile.onnx.threads1Ms, profile.wasm.predictMs))} of wasm's inference time today, ${x(ratio(profile.onnx.threads1Ms, profile.wasm.relu6Kernel.predictMs))} after the relu6 fix), ` +
+        `3. **onnxruntime-node is the faster engine** (${x(ratio(profile.onnx.threads1Ms, profile.wasm.predictMs))} of stock tfjs-layers wasm inference, ${x(ratio(profile.onnx.threads1Ms, profile.wasm.relu6Kernel.predictMs))} with the relu6 kernel the core uses), ` +
           `but on a large JPEG the decode dominates, and it needs an ONNX twin of every model` +
           (ortLayer && wasmLayer
             ? ` and a ${mb(ortLayer.bytes)} MB layer instead of ${mb(wasmLayer.bytes)} MB.`
