@@ -82,21 +82,6 @@ function prepare(format: ImageFormat, buffer: Buffer, limits: ImageLimits): Buff
   return buffer;
 }
 
-/**
- * utif2 prints a debug line for tiled TIFFs and omggif prints warnings for truncated GIFs, on stdout,
- * where the CLI writes its results. The decoders are synchronous, so nothing else can log while this
- * runs.
- */
-function withoutConsoleLog<T>(run: () => T): T {
-  const log = console.log;
-  console.log = () => {};
-  try {
-    return run();
-  } finally {
-    console.log = log;
-  }
-}
-
 /** The text of whatever a decoder threw: some throw strings, numbers or plain objects. */
 function textOf(cause: unknown): string {
   const text =
@@ -174,17 +159,16 @@ export async function decodeImage(
   let bitmap: Bitmap;
   try {
     const input = prepare(format, buffer, limits);
-    bitmap = await withoutConsoleLog(() =>
-      (codec.decode as NonNullable<Codec['decode']>)(
-        input,
-        format === 'jpg'
-          ? {
-              // jpeg-js keeps its own ceilings; align them with ours so that what the probe admits decodes.
-              maxResolutionInMP: Math.ceil(limits.maxPixels / 1e6),
-              maxMemoryUsageInMB: Math.ceil((limits.maxPixels * JPEG_JS_BYTES_PER_PIXEL) / 2 ** 20) + 64,
-            }
-          : undefined,
-      ),
+    const decode = codec.decode as NonNullable<Codec['decode']>;
+    bitmap = await decode(
+      input,
+      format === 'jpg'
+        ? {
+            // jpeg-js keeps its own ceilings; align them with ours so that what the probe admits decodes.
+            maxResolutionInMP: Math.ceil(limits.maxPixels / 1e6),
+            maxMemoryUsageInMB: Math.ceil((limits.maxPixels * JPEG_JS_BYTES_PER_PIXEL) / 2 ** 20) + 64,
+          }
+        : undefined,
     );
   } catch (cause) {
     throw decodeFailure(format, cause);

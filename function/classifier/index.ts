@@ -13,6 +13,7 @@ export { DECODERS, type DecoderName } from './decode-sharp';
 export { ErrorCode, ImageError, isImageError, LambdaVisionError, ModelError } from './errors';
 export { formatOriginalLine } from './format';
 export { DEFAULT_LIMITS, type ImageHeader, type ImageLimits, probeImage } from './image-probe';
+export { LABEL_FILES } from './labels';
 export { MANIFEST_FILE, type ModelManifest } from './manifest';
 export type { ResizeMode } from './preprocess';
 export type { Prediction } from './top-k';

@@ -6,7 +6,7 @@ import { IMAGENET_CLASSES } from '@tensorflow-models/mobilenet/dist/imagenet_cla
 import { ErrorCode, ModelError } from './errors';
 
 /** Files tried, in order, in the model folder and beside model.json when the manifest names none. */
-const LABEL_FILES = [
+export const LABEL_FILES: readonly string[] = [
   'labels.json',
   'labels.txt',
   'imagenet_labels_1001.json',

@@ -18,20 +18,21 @@ import {
 } from '../../function/classifier/index';
 import { runFetchModel } from '../lib/fetch-model-command';
 import { CliError } from './cli-error';
-import { collectFiles } from './collect-files';
-import { DEFAULT_MODEL_DIR, resolveModelDir } from './default-model';
+import { collectFiles, IMAGE_EXTENSIONS } from './collect-files';
+import { DEFAULT_MODEL_DIR, DEFAULT_MODEL_FOLDER, resolveModelDir } from './default-model';
 
-export const USAGE = `Usage: lambdavision classify [options] <file|directory>...
+export const USAGE = `Usage: npm run classify -- [options] <file|directory>...
 
 Classifies images with an ImageNet model and prints, for each file, the best class as
 "score=<probability> classid=<0..999> human=<name>" followed by the rest of the top-k.
-Directories are searched recursively for .jpg .jpeg .png .bmp .gif .tif .tiff files.
+Directories are searched recursively for ${[...IMAGE_EXTENSIONS].join(' ')} files.
 
 Options:
   --top <k>               how many classes to report (1..${MAX_TOP_K}, default 5)
   --min-confidence <p>    drop classes below this probability, 0..1 (the best is always kept)
   --json                  one JSON object per file on stdout (newline-delimited)
-  --model <dir>           model folder (default: $LAMBDAVISION_MODEL_DIR, else .lambdavision/models/default)
+  --model <dir>           model folder (default: $LAMBDAVISION_MODEL_DIR, else ${DEFAULT_MODEL_FOLDER} in the
+                          project, fetched on first use)
   --backend <name>        ${BACKENDS.join(' | ')} (default auto: tensorflow when installed, else wasm)
   --resize <mode>         center-crop | stretch (default: the model's manifest, else center-crop)
   --decoder <name>        jimp (default, pure JavaScript) | sharp (libvips, faster on large photos)
@@ -46,6 +47,8 @@ export interface CliIo {
   stdout: { write(chunk: string): unknown };
   stderr: { write(chunk: string): unknown; isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+  /** Where the default model lives (fetched there on first use); the project's folder unless a test says. */
+  defaultModelDir?: string;
 }
 
 const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
@@ -159,15 +162,22 @@ export async function runClassify(argv: readonly string[], io: CliIo = processIo
     return 2;
   }
 
-  const modelDir = resolveModelDir(options.model, io.env);
-  if (modelDir === DEFAULT_MODEL_DIR && !existsSync(modelDir)) {
-    // First use: fetch the default model (or copy it from LAMBDAVISION_MODEL_SOURCE) before classifying.
+  const defaultModelDir = io.defaultModelDir ?? DEFAULT_MODEL_DIR;
+  const modelDir = resolveModelDir(options.model, io.env, defaultModelDir);
+  if (modelDir === defaultModelDir && !existsSync(modelDir)) {
+    // First use: fetch the default model, or copy it from LAMBDAVISION_MODEL_SOURCE. Asking to classify
+    // with the default model is taken as consent to trust its first download where no checksum is pinned
+    // yet; fetch-model prints the hashes it records and checks every later fetch against them.
     io.stderr.write(`no model at ${modelDir} yet: fetching the default model (npm run fetch-model)\n`);
     const say = (line: string) => io.stderr.write(`${line}\n`);
-    const status = await runFetchModel([], { env: io.env, stdout: say, stderr: say });
+    const status = await runFetchModel(['--out', modelDir, '--record-checksums'], {
+      env: io.env,
+      stdout: say,
+      stderr: say,
+    });
     if (status !== 0) {
       io.stderr.write(
-        'error: the default model could not be fetched. Offline, set LAMBDAVISION_MODEL_SOURCE to a local copy of a model folder, or pass --model DIR.\n',
+        'error: the default model could not be fetched (the reason is above). Without internet, set LAMBDAVISION_MODEL_SOURCE to a local copy of a model folder, or pass --model DIR.\n',
       );
       return 2;
     }

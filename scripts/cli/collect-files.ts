@@ -2,18 +2,11 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError } from './cli-error';
 
-/** Extensions picked up when walking a directory; files named on the command line are always taken. */
-export const IMAGE_EXTENSIONS = new Set([
-  '.jpg',
-  '.jpeg',
-  '.jpe',
-  '.png',
-  '.bmp',
-  '.gif',
-  '.tif',
-  '.tiff',
-  '.webp',
-]);
+/**
+ * Extensions picked up when walking a directory (the formats the classifier decodes); files named on the
+ * command line are always taken.
+ */
+export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.bmp', '.gif', '.tif', '.tiff']);
 
 async function walk(dir: string, out: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });

@@ -1,17 +1,22 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { IMAGENET_CLASSES } from '@tensorflow-models/mobilenet/dist/imagenet_classes.js';
-import { loadClassifier, MANIFEST_FILE, type ModelManifest } from '../../function/classifier/index';
+import {
+  LABEL_FILES,
+  loadClassifier,
+  MANIFEST_FILE,
+  type ModelManifest,
+} from '../../function/classifier/index';
 import { CliError } from '../cli/cli-error';
-import { DEFAULT_MODEL_DIR } from '../cli/default-model';
+import { DEFAULT_MODEL_DIR, DEFAULT_MODEL_FOLDER } from '../cli/default-model';
 import { ChecksumPins, sha256 } from './checksum-pins';
 import { FetchError } from './fetch-error';
 import { type CatalogEntry, DEFAULT_CATALOG_MODEL, MODEL_CATALOG } from './model-catalog';
 import { HttpSource, type ModelSource, S3Source, safeRelative, sourceFor } from './model-source';
+import { PROJECT_ROOT } from './project-root';
 
 export const USAGE = `Usage: npm run fetch-model -- [options]
 
@@ -29,7 +34,7 @@ Where the model comes from (the first that applies):
                                       (default ${DEFAULT_CATALOG_MODEL}; see --list)
 
 Options:
-  --out <dir>              where to write (default ${DEFAULT_MODEL_DIR})
+  --out <dir>              where to write (default ${DEFAULT_MODEL_FOLDER} in the project)
   --labels <file|s3://...> the label file, when the source has none (JSON array or one name per line)
   --name <name>            the model's name in lambdavision.json and in every result
   --force                  replace --out when it exists
@@ -41,17 +46,10 @@ Options:
 
 Exit status: 0 written and verified, 1 fetch, checksum or load failure, 2 usage error.`;
 
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_PINS_FILE = path.join(PROJECT_ROOT, '.lambdavision', 'model-pins.json');
 
-/** Label files looked for in a source, in the classifier's own order (function/classifier/labels.ts). */
-const LABEL_CANDIDATES = [
-  'labels.json',
-  'labels.txt',
-  'imagenet_labels_1001.json',
-  'imagenet_classes_1000.json',
-  'metadata.json',
-];
+/** Label files looked for in a source: the classifier's own list, in its order. */
+const LABEL_CANDIDATES = LABEL_FILES;
 
 export { FetchError };
 

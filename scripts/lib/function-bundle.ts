@@ -1,10 +1,11 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { FUNCTION_OUTPUT, functionBuildOptions } from './bundle-options';
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { PROJECT_ROOT } from './project-root';
+
+export { PROJECT_ROOT };
 export const DEFAULT_BUNDLE_DIR = path.join(PROJECT_ROOT, 'dist', 'function');
 
 export interface BuiltBundle {

@@ -1,19 +1,13 @@
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { CliError } from '../cli/cli-error';
 import { resolveModelDir } from '../cli/default-model';
-import { PROJECT_ROOT } from './function-bundle';
 
 /**
  * The model for local runs: --model, else LAMBDAVISION_MODEL_DIR, else the one `npm run fetch-model`
  * puts in .lambdavision/models/default. A missing folder is the user's to fix, so a CliError says how.
  */
 export function localModelDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const chosen = resolveModelDir(flag, env);
-  const dir = path.resolve(
-    flag === undefined && !env.LAMBDAVISION_MODEL_DIR?.trim() ? PROJECT_ROOT : '.',
-    chosen,
-  );
+  const dir = resolveModelDir(flag, env);
   if (existsSync(dir)) return dir;
   const source =
     flag !== undefined

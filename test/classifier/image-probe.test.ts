@@ -28,15 +28,11 @@ describe('image probe', () => {
     }
   });
 
-  it('refuses a 50000×50000 PNG bomb from its header in well under a second', () => {
+  it('refuses a 50000×50000 PNG bomb from its header alone', () => {
+    // The probe decodes nothing: a few hundred bytes claiming 10 GB of pixels are refused as they are.
     const bomb = pngClaiming(50_000, 50_000);
-    const start = performance.now();
-    const code = codeOf(() => probeImage(bomb));
-    const elapsed = performance.now() - start;
     expect(bomb.length).to.be.below(2000);
-    expect(code).to.equal(ErrorCode.IMAGE_TOO_LARGE);
-    // Generous bound: the probe reads a few dozen bytes; a decode would take minutes and 10 GB.
-    expect(elapsed).to.be.below(500);
+    expect(codeOf(() => probeImage(bomb))).to.equal(ErrorCode.IMAGE_TOO_LARGE);
   });
 
   it('refuses files over the byte limit before looking inside', () => {

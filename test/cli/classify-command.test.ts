@@ -98,23 +98,26 @@ describe('classify command', () => {
   });
 
   it('fetches the default model on first use from LAMBDAVISION_MODEL_SOURCE, then classifies', async () => {
-    const project = tempDir();
-    const previous = process.cwd();
-    process.chdir(project); // the default model folder is relative to where the command runs
-    try {
-      const io = captureIo({ LAMBDAVISION_MODEL_SOURCE: modelDir });
-      expect(await runClassify([path.join(photos, 'a.png')], io)).to.equal(0);
-      expect(io.err()).to.contain('fetching the default model');
-      expect(existsSync(path.join(project, '.lambdavision', 'models', 'default', 'model.json'))).to.equal(
-        true,
-      );
-      expect(io.out()).to.match(/a\.png: score=/);
-    } finally {
-      process.chdir(previous);
-    }
+    const defaultModelDir = path.join(tempDir(), 'models', 'default');
+    const io = { ...captureIo({ LAMBDAVISION_MODEL_SOURCE: modelDir }), defaultModelDir };
+    expect(await runClassify([path.join(photos, 'a.png')], io)).to.equal(0);
+    expect(io.err()).to.contain('fetching the default model');
+    expect(existsSync(path.join(defaultModelDir, 'model.json'))).to.equal(true);
+    expect(io.out()).to.match(/a\.png: score=/);
   });
 
-  it('prints the classes the issue expects for the shared test images', async function () {
+  it('says why and what to do when the default model cannot be fetched', async () => {
+    const defaultModelDir = path.join(tempDir(), 'models', 'default');
+    const io = {
+      ...captureIo({ LAMBDAVISION_MODEL_SOURCE: path.join(tempDir(), 'missing') }),
+      defaultModelDir,
+    };
+    expect(await runClassify([path.join(photos, 'a.png')], io)).to.equal(2);
+    expect(io.err()).to.contain('could not be fetched').and.to.contain('LAMBDAVISION_MODEL_SOURCE');
+    expect(existsSync(defaultModelDir)).to.equal(false);
+  });
+
+  it('prints the expected classes for the shared test images', async function () {
     const realModel = requireShared(this, realModelDir());
     const images = requireShared(this, testImagesDir());
     const io = captureIo();

@@ -41,7 +41,7 @@ describe('hostile input through the classifier core', function () {
     classifier?.dispose();
   });
 
-  it('holds every kind of file the issue lists', () => {
+  it('holds every kind of hostile file docs/hostile-input.md lists', () => {
     const names = new Set(cases.map((c) => c.name));
     const required = [
       'empty.jpg',

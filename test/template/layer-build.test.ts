@@ -208,7 +208,10 @@ describe('layer/Makefile targets run into a temporary ARTIFACTS_DIR', function (
   });
 
   it('the function bundle, the wasm layer and the model fit in 250 MB unzipped together', async function () {
-    if (!wasmLayer || !modelLayer) this.skip();
+    if (!wasmLayer || !modelLayer) {
+      console.log('      skipped: the wasm or model layer was not built (see the tests above)');
+      this.skip();
+    }
     bundle = await buildFunctionBundle(tempDir('lambdavision-function-'));
     const functionBytes = treeSize(bundle.dir);
     sizes.push({
@@ -226,7 +229,12 @@ describe('layer/Makefile targets run into a temporary ARTIFACTS_DIR', function (
     let sandbox: Sandbox;
 
     before(async function () {
-      if (!bundle || !wasmLayer || !modelLayer) this.skip();
+      if (!bundle || !wasmLayer || !modelLayer) {
+        console.log(
+          '      skipped: the function bundle, wasm layer or model layer was not built (see above)',
+        );
+        this.skip();
+      }
       // Lambda's layout: the bundle alone in the task root, the layers' folders under /opt.
       const root = tempDir('lambdavision-lambda-');
       const taskRoot = path.join(root, 'var', 'task');

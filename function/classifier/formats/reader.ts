@@ -86,7 +86,7 @@ export function assertDimensions(
   }
   if (width * height > limits.maxPixels) {
     throw tooLarge(
-      `the image is ${width}×${height} (${((width * height) / 1e6).toFixed(1)} MP), over the limit of ${(limits.maxPixels / 1e6).toFixed(1)} MP`,
+      `the image is ${width}×${height} (${((width * height) / 1e6).toFixed(1)} MP), over the limit of ${limits.maxPixels} pixels`,
     );
   }
 }
