@@ -2,16 +2,11 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { Classifier } from '../classifier';
 import { type BatchResponse, type BatchResultCode, type BatchTask, parseBatchEvent } from './batch-event';
-import { deadlineMargin, itemSignal } from './deadline';
-import { BatchErrorCode, DeadlineError, InvalidEventError } from './errors';
+import { runBeforeDeadline } from './deadline';
+import { BatchErrorCode, DeadlineError } from './errors';
 import { type HandlerDeps, resolveDeps } from './handler';
-import {
-  awaitModel,
-  codeOf,
-  createObjectClassification,
-  type InvocationRun,
-  messageOf,
-} from './object-classification';
+import { withInvocation } from './invocation';
+import { codeOf, createObjectClassification, type InvocationRun, messageOf } from './object-classification';
 import { resultFreshness } from './result-freshness';
 import { skipReasonFor } from './result-key';
 import { decodeS3Key } from './s3-event';
@@ -80,52 +75,39 @@ const clip = (text: string): string =>
  */
 export function createBatchHandler(deps: HandlerDeps): BatchHandler {
   const resolved = resolveDeps(deps);
-  const { store, logger, metrics, config, isColdStart: coldStart } = resolved;
+  const { store, logger, metrics, config } = resolved;
   const objects = createObjectClassification(resolved);
 
-  return async function batchHandler(event, context) {
-    const isColdStart = coldStart();
-    logger.addContext(context);
-    metrics.captureColdStartMetric(context.functionName);
-    try {
-      const classifier = await awaitModel(deps.classifier, logger, config);
+  return (event, context) =>
+    withInvocation(resolved, context, async ({ model, itemRun }) => {
+      const classifier = await model();
       const batch = parseBatchEvent(event);
       const args = parseBatchArguments(batch.userArguments);
       const results: BatchResponse['results'] = [];
-      let slowestMs = 0;
 
-      for (const task of batch.tasks) {
-        if (!args.ok) {
+      if (!args.ok) {
+        for (const task of batch.tasks) {
           results.push(
             answer(task, 'PermanentFailure', `${BatchErrorCode.INVALID_USER_ARGUMENTS}: ${args.message}`),
           );
-          continue;
         }
-        const margin = deadlineMargin(slowestMs);
-        const remaining = context.getRemainingTimeInMillis();
-        if (remaining < margin) {
-          const left = batch.tasks.slice(task.index);
+      } else {
+        const stop = await runBeforeDeadline(batch.tasks, context, async (task, signal) => {
+          const run = itemRun(signal, 's3-batch');
+          results.push(await runTask(task, classifier, args.value, run, batch.jobId));
+        });
+        if (stop) {
           const error = new DeadlineError(
-            `stopped ${remaining} ms before the deadline with ${left.length} of ${batch.tasks.length} tasks not run (keeping a ${Math.round(margin)} ms margin); Batch Operations will retry them`,
+            `stopped ${stop.remainingMs} ms before the deadline with ${stop.left.length} of ${batch.tasks.length} tasks not run (keeping a ${Math.round(stop.marginMs)} ms margin); Batch Operations will retry them`,
           );
           logger.error(error.message, {
             errorCode: error.code,
             jobId: batch.jobId,
-            notRun: left.map((t) => t.taskId),
+            notRun: stop.left.map((t) => t.taskId),
           });
-          for (const t of left)
+          for (const t of stop.left)
             results.push(answer(t, 'TemporaryFailure', `${error.code}: ${error.message}`));
-          break;
         }
-        const started = performance.now();
-        const run: InvocationRun = {
-          requestId: context.awsRequestId,
-          isColdStart,
-          signal: itemSignal(remaining),
-          trigger: 's3-batch',
-        };
-        results.push(await runTask(task, classifier, args.value, run, batch.jobId));
-        slowestMs = Math.max(slowestMs, performance.now() - started);
       }
 
       logger.info('batch tasks answered', {
@@ -141,10 +123,7 @@ export function createBatchHandler(deps: HandlerDeps): BatchHandler {
         invocationId: batch.invocationId,
         results,
       };
-    } finally {
-      metrics.publishStoredMetrics();
-    }
-  };
+    });
 
   async function runTask(
     task: BatchTask,
@@ -157,7 +136,7 @@ export function createBatchHandler(deps: HandlerDeps): BatchHandler {
     try {
       key = decodeS3Key(task.encodedKey);
     } catch (error) {
-      const message = error instanceof InvalidEventError ? error.message : messageOf(error);
+      const message = messageOf(error);
       logger.warn('batch task refused: bad key', { jobId, taskId: task.taskId, encodedKey: task.encodedKey });
       return answer(task, 'PermanentFailure', `${BatchErrorCode.INVALID_KEY}: ${message}`);
     }

@@ -2,9 +2,10 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { Classifier } from '../classifier';
 import type { LambdaConfig } from './config';
-import { deadlineMargin, itemSignal } from './deadline';
+import { runBeforeDeadline } from './deadline';
 import { DeadlineError, type FailureCode, RetryableRecordsError } from './errors';
-import { awaitModel, codeOf, createObjectClassification, type InvocationRun } from './object-classification';
+import { withInvocation } from './invocation';
+import { codeOf, createObjectClassification, type InvocationRun } from './object-classification';
 import type { ObjectStore } from './object-store';
 import { type ObjectLocation, type SkipReason, skipReasonFor } from './result-key';
 import { isObjectCreated, parseS3Event, type S3ObjectRecord } from './s3-event';
@@ -68,51 +69,18 @@ export function resolveDeps(deps: HandlerDeps) {
  */
 export function createHandler(deps: HandlerDeps): S3ClassifyHandler {
   const resolved = resolveDeps(deps);
-  const { logger, metrics, config, isColdStart: coldStart } = resolved;
+  const { logger, metrics, config } = resolved;
   const objects = createObjectClassification(resolved);
 
-  return async function handler(event, context) {
-    const isColdStart = coldStart();
-    logger.addContext(context);
-    metrics.captureColdStartMetric(context.functionName);
-    try {
-      const classifier = await awaitModel(deps.classifier, logger, config);
+  return (event, context) =>
+    withInvocation(resolved, context, async ({ model, itemRun }) => {
+      const classifier = await model();
       const records = parseS3Event(event);
       const outcomes: RecordOutcome[] = [];
       const retry: Error[] = [];
-      let slowestMs = 0;
 
-      for (const record of records) {
-        const margin = deadlineMargin(slowestMs);
-        const remaining = context.getRemainingTimeInMillis();
-        if (remaining < margin) {
-          const left = records.slice(record.index);
-          const error = new DeadlineError(
-            `stopped ${remaining} ms before the deadline with ${left.length} of ${records.length} records not processed (keeping a ${Math.round(margin)} ms margin); they will be retried`,
-          );
-          logger.error(error.message, {
-            errorCode: error.code,
-            notProcessed: left.map((r) => ({ bucket: r.bucket, key: r.key })),
-          });
-          outcomes.push(
-            ...left.map((r) => ({
-              index: r.index,
-              bucket: r.bucket,
-              key: r.key,
-              status: 'retry' as const,
-              code: error.code,
-            })),
-          );
-          retry.push(error);
-          break;
-        }
-        const started = performance.now();
-        const run: InvocationRun = {
-          requestId: context.awsRequestId,
-          isColdStart,
-          signal: itemSignal(remaining),
-          trigger: 's3-event',
-        };
+      const stop = await runBeforeDeadline(records, context, async (record, signal) => {
+        const run = itemRun(signal, 's3-event');
         const base = { index: record.index, bucket: record.bucket, key: record.key };
         try {
           outcomes.push(await processRecord(record, classifier, run));
@@ -129,7 +97,25 @@ export function createHandler(deps: HandlerDeps): S3ClassifyHandler {
           outcomes.push({ ...base, status: 'retry', code });
           retry.push(error instanceof Error ? error : new Error(String(error)));
         }
-        slowestMs = Math.max(slowestMs, performance.now() - started);
+      });
+      if (stop) {
+        const error = new DeadlineError(
+          `stopped ${stop.remainingMs} ms before the deadline with ${stop.left.length} of ${records.length} records not processed (keeping a ${Math.round(stop.marginMs)} ms margin); they will be retried`,
+        );
+        logger.error(error.message, {
+          errorCode: error.code,
+          notProcessed: stop.left.map((r) => ({ bucket: r.bucket, key: r.key })),
+        });
+        outcomes.push(
+          ...stop.left.map((r) => ({
+            index: r.index,
+            bucket: r.bucket,
+            key: r.key,
+            status: 'retry' as const,
+            code: error.code,
+          })),
+        );
+        retry.push(error);
       }
 
       if (retry.length > 0) {
@@ -142,10 +128,7 @@ export function createHandler(deps: HandlerDeps): S3ClassifyHandler {
         );
       }
       return { records: outcomes };
-    } finally {
-      metrics.publishStoredMetrics();
-    }
-  };
+    });
 
   async function processRecord(
     record: S3ObjectRecord,

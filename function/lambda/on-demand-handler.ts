@@ -4,8 +4,8 @@ import { type Classifier, ErrorCode } from '../classifier';
 import { itemSignal } from './deadline';
 import { type FailureCode, ObjectStoreError, RecordErrorCode, RequestErrorCode } from './errors';
 import { type HandlerDeps, resolveDeps } from './handler';
+import { withInvocation } from './invocation';
 import {
-  awaitModel,
   classifyImage,
   codeOf,
   messageOf,
@@ -103,45 +103,41 @@ function refusal(status: number, code: string, message: string, requestId: strin
  */
 export function createOnDemandHandler(deps: HandlerDeps): OnDemandHandler {
   const resolved = resolveDeps(deps);
-  const { store, logger, metrics, config, print, now, isColdStart: coldStart } = resolved;
+  const { store, logger, metrics, config, print, now } = resolved;
 
-  return async function onDemandHandler(event, context) {
-    const isColdStart = coldStart();
-    logger.addContext(context);
-    metrics.captureColdStartMetric(context.functionName);
-    const requestId = context.awsRequestId;
-    let http: FunctionUrlRequest | undefined;
-    try {
-      http = parseFunctionUrlEvent(event);
-      const request = route(http);
-      const classifier = await awaitModel(deps.classifier, logger, config);
-      const doc = await classify(request, classifier, requestId, context.getRemainingTimeInMillis());
-      print(doc.line);
-      logger.info('classified', {
-        ...(doc.source ? { bucket: doc.source.bucket, key: doc.source.key, etag: doc.source.etag } : {}),
-        requestId,
-        coldStart: isColdStart,
-        trigger: 'function-url',
-        backend: doc.backend,
-        model: doc.model,
-        topK: doc.predictions.map((p) => ({
-          classId: p.classId,
-          label: p.label,
-          probability: p.probability,
-        })),
-        image: doc.image,
-        timings: doc.timings,
-      });
-      metrics.addMetric(METRIC.classified, MetricUnit.Count, 1);
-      metrics.addMetric(METRIC.duration, MetricUnit.Milliseconds, doc.timings.totalMs);
-      return respond(200, doc);
-    } catch (error) {
-      if (!http) throw error; // not a Function URL event: the invocation fails, as for any bad event
-      return failure(error, http, requestId);
-    } finally {
-      metrics.publishStoredMetrics();
-    }
-  };
+  return (event, context) =>
+    withInvocation(resolved, context, async ({ isColdStart, model }) => {
+      const requestId = context.awsRequestId;
+      let http: FunctionUrlRequest | undefined;
+      try {
+        http = parseFunctionUrlEvent(event);
+        const request = route(http);
+        const classifier = await model();
+        const doc = await classify(request, classifier, requestId, context.getRemainingTimeInMillis());
+        print(doc.line);
+        logger.info('classified', {
+          ...(doc.source ? { bucket: doc.source.bucket, key: doc.source.key, etag: doc.source.etag } : {}),
+          requestId,
+          coldStart: isColdStart,
+          trigger: 'function-url',
+          backend: doc.backend,
+          model: doc.model,
+          topK: doc.predictions.map((p) => ({
+            classId: p.classId,
+            label: p.label,
+            probability: p.probability,
+          })),
+          image: doc.image,
+          timings: doc.timings,
+        });
+        metrics.addMetric(METRIC.classified, MetricUnit.Count, 1);
+        metrics.addMetric(METRIC.duration, MetricUnit.Milliseconds, doc.timings.totalMs);
+        return respond(200, doc);
+      } catch (error) {
+        if (!http) throw error; // not a Function URL event: the invocation fails, as for any bad event
+        return failure(error, http, requestId);
+      }
+    });
 
   function route(http: FunctionUrlRequest): OnDemandRequest {
     const path = http.path.replace(/\/+$/, '') || '/';
