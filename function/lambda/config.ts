@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BACKENDS, type BackendChoice, DEFAULT_LIMITS, MAX_TOP_K } from '../classifier';
+import { InvocationErrorCode } from './errors';
 
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -53,6 +54,7 @@ export const CONFIG_VARIABLES = [
 
 /** A setting that cannot be used; the message names the variable, so a failed init says what to fix. */
 export class ConfigError extends Error {
+  readonly code = InvocationErrorCode.INVALID_CONFIG;
   readonly variables: string[];
   constructor(variables: string[], message: string) {
     super(message);

@@ -25,8 +25,17 @@ export const RecordErrorCode = {
 } as const;
 export type RecordErrorCode = (typeof RecordErrorCode)[keyof typeof RecordErrorCode];
 
+/** Failures of the invocation as a whole, before any record is looked at. */
+export const InvocationErrorCode = {
+  /** The event is not one the function understands. */
+  INVALID_EVENT: 'INVALID_EVENT',
+  /** A setting in the function's environment cannot be used. */
+  INVALID_CONFIG: 'INVALID_CONFIG',
+} as const;
+export type InvocationErrorCode = (typeof InvocationErrorCode)[keyof typeof InvocationErrorCode];
+
 /** Every code a result document or a log line may carry. */
-export type FailureCode = RecordErrorCode | ClassifierErrorCode;
+export type FailureCode = RecordErrorCode | ClassifierErrorCode | InvocationErrorCode;
 
 /** A failed object-store call, already sorted into permanent (never retry) or transient (retry). */
 export class ObjectStoreError extends Error {
@@ -42,6 +51,7 @@ export class ObjectStoreError extends Error {
 
 /** The event is not an S3 notification the function understands. */
 export class InvalidEventError extends Error {
+  readonly code = InvocationErrorCode.INVALID_EVENT;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'InvalidEventError';

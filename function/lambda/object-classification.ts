@@ -7,8 +7,14 @@ import {
   isImageError,
   LambdaVisionError,
 } from '../classifier';
-import type { LambdaConfig } from './config';
-import { DeadlineError, type FailureCode, ObjectStoreError, RecordErrorCode } from './errors';
+import { ConfigError, type LambdaConfig } from './config';
+import {
+  DeadlineError,
+  type FailureCode,
+  InvalidEventError,
+  ObjectStoreError,
+  RecordErrorCode,
+} from './errors';
 import type { ObjectStore, StoredObject } from './object-store';
 import {
   type ErrorResult,
@@ -87,6 +93,7 @@ export const messageOf = (error: unknown): string => (error instanceof Error ? e
 export function codeOf(error: unknown): FailureCode {
   if (error instanceof PermanentFailure) return error.code;
   if (error instanceof ObjectStoreError || error instanceof DeadlineError) return error.code;
+  if (error instanceof InvalidEventError || error instanceof ConfigError) return error.code;
   if (error instanceof LambdaVisionError) return error.code;
   return RecordErrorCode.UNEXPECTED;
 }

@@ -103,6 +103,10 @@ describe('lambda config', () => {
     expect(error.variables).to.have.members(['TOP_K', 'BACKEND']);
   });
 
+  it('fails with the stable code INVALID_CONFIG', () => {
+    expect(configError({ TOP_K: '0' }).code).to.equal('INVALID_CONFIG');
+  });
+
   it('refuses an empty RESULTS_PREFIX while results go to the source bucket, which would loop', () => {
     const error = configError({ RESULTS_PREFIX: '' });
     expect(error.variables).to.deep.equal(['RESULTS_PREFIX']);

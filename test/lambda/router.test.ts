@@ -93,6 +93,7 @@ describe('function router', () => {
       error = e;
     }
     expect(error).to.be.instanceOf(InvalidEventError);
+    expect((error as InvalidEventError).code).to.equal('INVALID_EVENT');
     expect((error as Error).message).to.match(/S3 notification .* S3 Batch Operations .* Function URL/);
   });
 });
