@@ -1,5 +1,6 @@
 import { crc32, deflateSync } from 'node:zlib';
 import { Jimp } from 'jimp';
+import { ADAM7_PASSES } from '../../function/classifier/formats/png';
 
 /**
  * Small, dependency-free image writers for the hostile-input tests. Writing the bytes by hand gives full
@@ -615,17 +616,8 @@ export function tiledTiffPage(img: Rgba, tile: number): TiffPage {
 
 /** Adam7-interlaced 8-bit RGBA PNG. */
 export function interlacedPng(img: Rgba): Buffer {
-  const passes = [
-    [0, 0, 8, 8],
-    [4, 0, 8, 8],
-    [0, 4, 4, 8],
-    [2, 0, 4, 4],
-    [0, 2, 2, 4],
-    [1, 0, 2, 2],
-    [0, 1, 1, 2],
-  ] as const;
   const rows: number[] = [];
-  for (const [x0, y0, dx, dy] of passes) {
+  for (const [x0, y0, dx, dy] of ADAM7_PASSES) {
     const pw = Math.ceil((img.width - x0) / dx);
     if (pw <= 0) continue;
     for (let y = y0; y < img.height; y += dy) {

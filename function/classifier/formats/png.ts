@@ -68,23 +68,24 @@ export function inspectPng(bytes: Uint8Array, limits: ImageLimits): PngLayout {
   return layout;
 }
 
+/** Adam7 interlacing: [x0, y0, dx, dy] of each of the 7 passes. */
+export const ADAM7_PASSES = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
 /** Bytes of filtered scanlines the header promises, Adam7 passes included. */
 export function pngRawSize(layout: PngLayout): number {
   const bitsPerPixel = (CHANNELS[layout.colorType] ?? 4) * layout.bitDepth;
   const rows = (w: number, h: number) => (w > 0 && h > 0 ? h * (1 + Math.ceil((w * bitsPerPixel) / 8)) : 0);
   if (!layout.interlaced) return rows(layout.width, layout.height);
   const { width: w, height: h } = layout;
-  // Adam7: [x0, y0, dx, dy] for each pass.
-  const passes = [
-    [0, 0, 8, 8],
-    [4, 0, 8, 8],
-    [0, 4, 4, 8],
-    [2, 0, 4, 4],
-    [0, 2, 2, 4],
-    [1, 0, 2, 2],
-    [0, 1, 1, 2],
-  ] as const;
-  return passes.reduce(
+  return ADAM7_PASSES.reduce(
     (sum, [x0, y0, dx, dy]) => sum + rows(Math.ceil((w - x0) / dx), Math.ceil((h - y0) / dy)),
     0,
   );
