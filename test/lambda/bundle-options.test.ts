@@ -8,7 +8,7 @@ import {
 } from '../../scripts/lib/bundle-options';
 
 describe('bundle options', () => {
-  it('hold the values agreed with the SAM template', () => {
+  it("hold the values that match template.yaml's BuildProperties", () => {
     expect(BUNDLE_OPTIONS).to.deep.equal({
       bundle: true,
       platform: 'node',

@@ -13,7 +13,7 @@ function configError(env: Record<string, string>): ConfigError {
 }
 
 describe('lambda config', () => {
-  it('uses the agreed defaults when nothing is set', () => {
+  it('uses the documented defaults when nothing is set', () => {
     // Act
     const config = loadConfig({});
 
