@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { ErrorCode, ImageError, type LambdaVisionError, ModelError } from '../../function/classifier';
+import {
+  type Classifier,
+  ErrorCode,
+  ImageError,
+  type LambdaVisionError,
+  ModelError,
+} from '../../function/classifier';
 import {
   DeadlineError,
   InvalidEventError,
@@ -409,9 +415,28 @@ describe('lambda handler (with fakes)', () => {
     });
 
     it('waits for a model that is still loading', async () => {
-      const { handler, store } = setup({ classifier: Promise.resolve(fakeClassifier()) });
+      // Prepare
+      let loaded: (classifier: Classifier) => void = () => undefined;
+      const loading = new Promise<Classifier>((resolve) => {
+        loaded = resolve;
+      });
+      const { handler, store } = setup({ classifier: loading });
       store.add(BUCKET, KEY, image('PARROT'));
-      const summary = await handler(loadEvent('s3-put'), lambdaContext());
+
+      // Act
+      let finished = false;
+      const invocation = handler(loadEvent('s3-put'), lambdaContext()).finally(() => {
+        finished = true;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      const finishedBeforeLoad = finished;
+      const readsBeforeLoad = store.gets.length;
+      loaded(fakeClassifier());
+      const summary = await invocation;
+
+      // Assess
+      expect(finishedBeforeLoad).to.equal(false);
+      expect(readsBeforeLoad).to.equal(0);
       expect(summary.records[0]?.status).to.equal('classified');
     });
 
