@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { S3BatchEvent } from 'aws-lambda';
 import { expect } from 'chai';
 import type { Classifier } from '../../function/classifier';
@@ -9,7 +9,7 @@ import { createBatchHandler } from '../../function/lambda/batch-handler';
 import type { ErrorResult, ResultDocument, SuccessResult } from '../../function/lambda/result-document';
 import { encodeS3Key } from '../../function/lambda/s3-event';
 import { S3ObjectStore } from '../../function/lambda/s3-object-store';
-import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
+import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
 import { realModelDir, requireShared, testImagesDir } from '../support/shared-data';
 import {
   fakeClassifier,
@@ -20,6 +20,7 @@ import {
 } from './support/fakes';
 import { loadFixture } from './support/fixtures';
 import { sharedRealClassifier } from './support/real-classifier';
+import { unreachableS3Client } from './support/unreachable-s3';
 
 const BUCKET = 'lambdavision';
 
@@ -136,16 +137,8 @@ describe('S3 Batch Operations handler over a local S3 server, with the real mode
 // Needs no model: the handler must fail before classifying.
 describe('S3 Batch Operations handler when S3 is unreachable', () => {
   it('answers TemporaryFailure, so that Batch Operations retries the task', async () => {
-    // Prepare: a client for a server that has gone away.
-    const gone = await startLocalS3();
-    const unreachable = new S3Client({
-      endpoint: gone.endpoint,
-      region: 'us-east-1',
-      credentials: LOCAL_S3_CREDENTIALS,
-      forcePathStyle: true,
-      maxAttempts: 1,
-    });
-    await gone.close();
+    // Prepare
+    const unreachable = await unreachableS3Client();
     const handler = createBatchHandler({
       store: new S3ObjectStore(unreachable),
       classifier: fakeClassifier(),

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import type { Classifier } from '../../function/classifier';
 import { RetryableRecordsError } from '../../function/lambda/errors';
 import { createHandler, type S3ClassifyHandler } from '../../function/lambda/handler';
 import type { ErrorResult, ResultDocument, SuccessResult } from '../../function/lambda/result-document';
 import { S3ObjectStore } from '../../function/lambda/s3-object-store';
-import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
+import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
 import { realModelDir, requireShared, testImagesDir } from '../support/shared-data';
 import {
   fakeClassifier,
@@ -18,6 +18,7 @@ import {
 } from './support/fakes';
 import { loadEvent } from './support/fixtures';
 import { sharedRealClassifier } from './support/real-classifier';
+import { unreachableS3Client } from './support/unreachable-s3';
 
 const BUCKET = 'lambdavision';
 
@@ -114,16 +115,8 @@ describe('lambda handler over a local S3 server, with the real model', () => {
 // Needs no model: the handler must fail before classifying.
 describe('lambda handler when S3 is unreachable', () => {
   it('throws when S3 cannot be reached, so that Lambda retries the event', async () => {
-    // Prepare: a client for a server that has gone away.
-    const gone = await startLocalS3();
-    const unreachable = new S3Client({
-      endpoint: gone.endpoint,
-      region: 'us-east-1',
-      credentials: LOCAL_S3_CREDENTIALS,
-      forcePathStyle: true,
-      maxAttempts: 1,
-    });
-    await gone.close();
+    // Prepare
+    const unreachable = await unreachableS3Client();
     const offline = createHandler({
       store: new S3ObjectStore(unreachable),
       classifier: fakeClassifier(),
