@@ -10,38 +10,18 @@ import { ObjectStoreError, RecordErrorCode } from '../../function/lambda/errors'
 import { createHandler, type HandlerDeps, METRIC } from '../../function/lambda/handler';
 import type { ErrorResult, SuccessResult } from '../../function/lambda/result-document';
 import { encodeS3Key } from '../../function/lambda/s3-event';
-import {
-  fakeClassifier,
-  lambdaContext,
-  MemoryObjectStore,
-  RecordingLogger,
-  RecordingMetrics,
-  testConfig,
-} from './support/fakes';
+import { handlerWithFakes, lambdaContext } from './support/fakes';
 import { loadEvent, loadFixture } from './support/fixtures';
 
 const BUCKET = 'lambdavision';
 const image = (text: string): Uint8Array => Buffer.from(text);
 
-function setup(overrides: Partial<HandlerDeps> = {}) {
-  const store = new MemoryObjectStore();
-  const logger = new RecordingLogger();
-  const metrics = new RecordingMetrics();
-  const classifier = fakeClassifier({
-    fail: { CORRUPT: new ImageError(ErrorCode.CORRUPT_IMAGE, 'the JPG data is damaged') },
-  });
-  const deps: HandlerDeps = {
-    store,
-    classifier,
-    logger,
-    metrics,
-    config: testConfig(),
-    print: () => undefined,
-    now: () => new Date('2025-01-02T03:04:05.000Z'),
-    ...overrides,
-  };
-  return { handler: createBatchHandler(deps), deps, store, logger, metrics, classifier };
-}
+const FAILURES = {
+  CORRUPT: new ImageError(ErrorCode.CORRUPT_IMAGE, 'the JPG data is damaged'),
+};
+
+const setup = (overrides: Partial<HandlerDeps> = {}) =>
+  handlerWithFakes(createBatchHandler, FAILURES, overrides);
 
 /** A schema 2.0 event with one task per key, as a local emulation of a job would send it. */
 function batchEvent(keys: string[], userArguments?: Record<string, string>): S3BatchEventV2 {

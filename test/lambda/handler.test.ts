@@ -17,10 +17,9 @@ import { createHandler, type HandlerDeps, METRIC } from '../../function/lambda/h
 import type { ErrorResult, SuccessResult } from '../../function/lambda/result-document';
 import {
   fakeClassifier,
+  handlerWithFakes,
   lambdaContext,
-  MemoryObjectStore,
-  RecordingLogger,
-  RecordingMetrics,
+  type MemoryObjectStore,
   testConfig,
 } from './support/fakes';
 import { loadEvent, singleRecordEvent } from './support/fixtures';
@@ -35,29 +34,12 @@ const MULTI_KEYS = [
 ];
 const image = (text: string): Uint8Array => Buffer.from(text);
 
-function setup(overrides: Partial<HandlerDeps> = {}) {
-  const store = new MemoryObjectStore();
-  const logger = new RecordingLogger();
-  const metrics = new RecordingMetrics();
-  const classifier = fakeClassifier({
-    fail: {
-      CORRUPT: new ImageError(ErrorCode.CORRUPT_IMAGE, 'the JPG data is damaged'),
-      BUG: new TypeError('something nobody expected'),
-    },
-  });
-  const printed: string[] = [];
-  const deps: HandlerDeps = {
-    store,
-    classifier,
-    logger,
-    metrics,
-    config: testConfig(),
-    print: (line) => printed.push(line),
-    now: () => new Date('2025-01-02T03:04:05.000Z'),
-    ...overrides,
-  };
-  return { handler: createHandler(deps), store, logger, metrics, classifier, printed };
-}
+const FAILURES = {
+  CORRUPT: new ImageError(ErrorCode.CORRUPT_IMAGE, 'the JPG data is damaged'),
+  BUG: new TypeError('something nobody expected'),
+};
+
+const setup = (overrides: Partial<HandlerDeps> = {}) => handlerWithFakes(createHandler, FAILURES, overrides);
 
 async function thrown<T extends Error>(promise: Promise<unknown>): Promise<T> {
   try {

@@ -10,42 +10,20 @@ import {
   type OnDemandResult,
   statusFor,
 } from '../../function/lambda/on-demand-handler';
-import {
-  fakeClassifier,
-  lambdaContext,
-  MemoryObjectStore,
-  RecordingLogger,
-  RecordingMetrics,
-  testConfig,
-} from './support/fakes';
+import { handlerWithFakes, lambdaContext, type MemoryObjectStore, testConfig } from './support/fakes';
 import { loadFixture } from './support/fixtures';
 
 const BUCKET = 'lambdavision';
 const KEY = 'uploads/my+photo 1.jpg';
 
-function setup(overrides: Partial<HandlerDeps> = {}) {
-  const store = new MemoryObjectStore();
-  const logger = new RecordingLogger();
-  const classifier = fakeClassifier({
-    fail: {
-      GARBAGE: new ImageError(ErrorCode.UNSUPPORTED_FORMAT, 'not a JPEG, PNG, BMP, GIF or TIFF image'),
-      CORRUPT: new ImageError(ErrorCode.CORRUPT_IMAGE, 'the JPG data is damaged'),
-      BUG: new TypeError('something nobody expected at /var/task/index.js'),
-    },
-  });
-  const printed: string[] = [];
-  const deps: HandlerDeps = {
-    store,
-    classifier,
-    logger,
-    metrics: new RecordingMetrics(),
-    config: testConfig(),
-    print: (line) => printed.push(line),
-    now: () => new Date('2025-01-02T03:04:05.000Z'),
-    ...overrides,
-  };
-  return { handler: createOnDemandHandler(deps), store, logger, classifier, printed };
-}
+const FAILURES = {
+  GARBAGE: new ImageError(ErrorCode.UNSUPPORTED_FORMAT, 'not a JPEG, PNG, BMP, GIF or TIFF image'),
+  CORRUPT: new ImageError(ErrorCode.CORRUPT_IMAGE, 'the JPG data is damaged'),
+  BUG: new TypeError('something nobody expected at /var/task/index.js'),
+};
+
+const setup = (overrides: Partial<HandlerDeps> = {}) =>
+  handlerWithFakes(createOnDemandHandler, FAILURES, overrides);
 
 interface RequestShape {
   method?: string;

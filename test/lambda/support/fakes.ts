@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import type { BackendName, ClassificationResult, Classifier, ModelInfo } from '../../../function/classifier';
 import { CONFIG_DEFAULTS, type LambdaConfig } from '../../../function/lambda/config';
 import { ObjectStoreError } from '../../../function/lambda/errors';
-import type { LogSink, MetricsSink } from '../../../function/lambda/handler';
+import type { HandlerDeps, LogSink, MetricsSink } from '../../../function/lambda/handler';
 import type {
   GetObjectRequest,
   HeadObjectRequest,
@@ -223,4 +223,31 @@ export function lambdaContext(
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/**
+ * A handler built by `create` over fakes: an in-memory store, recording logger and metrics, a fake
+ * classifier that fails as `fail` says, printed lines collected, a fixed clock. `overrides` replace parts.
+ */
+export function handlerWithFakes<H>(
+  create: (deps: HandlerDeps) => H,
+  fail: Record<string, Error>,
+  overrides: Partial<HandlerDeps> = {},
+) {
+  const store = new MemoryObjectStore();
+  const logger = new RecordingLogger();
+  const metrics = new RecordingMetrics();
+  const classifier = fakeClassifier({ fail });
+  const printed: string[] = [];
+  const deps: HandlerDeps = {
+    store,
+    classifier,
+    logger,
+    metrics,
+    config: testConfig(),
+    print: (line) => printed.push(line),
+    now: () => new Date('2025-01-02T03:04:05.000Z'),
+    ...overrides,
+  };
+  return { handler: create(deps), deps, store, logger, metrics, classifier, printed };
 }
