@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
-import { LAYER_PACKAGES, type LambdaBundleOptions, projectPath } from './project';
+import { FUNCTION_ENTRY, LAYER_PROVIDED } from '../../scripts/lib/bundle-options';
+import { buildFunctionBundle } from '../../scripts/lib/function-bundle';
+import { projectPath } from './project';
 import { type ZipEntry, zipSize } from './zip-size';
 
 /** Lambda quotas for a function and all its layers, and for a directly uploaded .zip. */
@@ -120,41 +121,20 @@ function buildWasmLayer(outDir: string): { dir: string } | { reason: string } {
  * the model layer; and, for the options weighed in the report, a sharp layer and onnxruntime-node.
  */
 export async function measureArtifacts(
-  lambda: LambdaBundleOptions,
   modelDir: string,
   tmpDir: string,
   options: { zip: boolean; onnxFile?: string },
 ): Promise<{ artifacts: Artifact[]; entry: string }> {
   const nodeModules = projectPath('node_modules');
-  const handler = projectPath('function', 'lambda', 'index.ts');
-  const entry = existsSync(handler) ? 'function/lambda/index.ts' : 'function/classifier/index.ts';
   const outDir = path.join(tmpDir, 'function-bundle');
-  await build(
-    lambda.functionBuild && entry === 'function/lambda/index.ts'
-      ? { ...lambda.functionBuild(outDir), metafile: false, logLevel: 'error' }
-      : {
-          ...lambda.options,
-          entryPoints: [projectPath(entry)],
-          outfile: path.join(outDir, 'index.js'),
-          logLevel: 'error',
-          logOverride: { 'empty-import-meta': 'silent' },
-        },
-  );
+  await buildFunctionBundle(outDir);
   const bundle: ZipEntry[] = [];
   walk(outDir, '', bundle, () => false);
   const artifacts: Artifact[] = [
-    measure(
-      'function bundle (index.js + source map)',
-      'deployed',
-      bundle,
-      options.zip,
-      entry === 'function/lambda/index.ts'
-        ? undefined
-        : 'handler absent: the classifier core bundled instead',
-    ),
+    measure('function bundle (index.js + source map)', 'deployed', bundle, options.zip),
   ];
 
-  const tfjs = LAYER_PACKAGES.filter((p) => existsSync(path.join(nodeModules, p)));
+  const tfjs = LAYER_PROVIDED.filter((p) => existsSync(path.join(nodeModules, p)));
   const untrimmed = `${tfjs.map((p) => p.replace('@tensorflow/', '')).join(', ')} + dependencies`;
   const built = buildWasmLayer(path.join(tmpDir, 'wasm-layer'));
   if ('dir' in built) {
@@ -205,5 +185,5 @@ export async function measureArtifacts(
       'all platforms as installed from npm are several times larger',
     ),
   );
-  return { artifacts, entry };
+  return { artifacts, entry: FUNCTION_ENTRY };
 }

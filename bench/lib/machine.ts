@@ -9,7 +9,7 @@ export interface MachineFacts {
   memoryGiB: number;
   os: string;
   node: string;
-  /** 1-minute load average when the run started and ended: the machine is shared, this is the noise. */
+  /** 1-minute load average when the run started and ended: other load on the machine, this is the noise. */
   loadAverage: { start: number; end?: number; peak?: number };
   packages: Record<string, string>;
   commit: string;

@@ -418,7 +418,7 @@ function costSection(results: BenchResults): string[] {
   const rows = c.rows
     .filter((r) => r.config === 'original' || r.scenario === 'medium' || r.scenario === 'large')
     .map((r) => [
-      r.config === 'original' ? 'original system (issue 5: ~8 s per image)' : CONFIGS[r.config],
+      r.config === 'original' ? 'the original Python system: about 8 s per image' : CONFIGS[r.config],
       r.scenario === 'original' ? '–' : scenarioLabel(results, r.scenario),
       ms(r.durationMs),
       usd(r.usdPerMillion),
@@ -428,7 +428,7 @@ function costSection(results: BenchResults): string[] {
   return [
     `Lambda ${c.prices.lambdaArch} at ${c.memoryMb} MB, ${c.prices.region}: $${c.prices.lambdaGbSecond} per GB-s + $${c.prices.lambdaPerMillionRequests} per million requests, ` +
       `duration billed per ${c.prices.lambdaBillingStepMs} ms; Rekognition DetectLabels $${(Number(c.prices.rekognitionPerImage) * 1000).toFixed(2)} per 1,000 images (first tier). ` +
-      `Prices: ${c.prices.source}; not fetched by the bench (it runs offline); run date ${results.startedAt.slice(0, 10)}. ` +
+      `Prices: AWS Lambda and Amazon Rekognition public list prices as published for ${c.prices.region}; not fetched by the bench (it runs offline); run date ${results.startedAt.slice(0, 10)}. ` +
       'Duration = the warm median total measured here, one image per invocation; S3 transfer, cold starts (INIT) and this machine being faster or slower than a Lambda vCPU are not included.',
     '',
     table(['configuration', 'image', 'ms per image', 'USD per million', 'Rekognition costs'], rows),
@@ -447,7 +447,7 @@ export function renderReport(results: BenchResults, chartFile: string): string {
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}. Run took ${results.durationS} s.`,
     '',
-    `> The machine is shared: other people's test runs share its ${m.cores} cores (1-minute load average ${m.loadAverage.start.toFixed(2)} at the start, ` +
+    `> Other load on the machine shares its ${m.cores} cores (1-minute load average ${m.loadAverage.start.toFixed(2)} at the start, ` +
       `${(m.loadAverage.peak ?? Number.NaN).toFixed(2)} at its peak, ${(m.loadAverage.end ?? Number.NaN).toFixed(2)} at the end; above ${m.cores} means waiting for a core). Configurations compared run close together (scenario by scenario; the profile's variants in interleaved rounds). Read medians and ratios measured in the same run; single absolute times move by tens of per cent between runs.`,
     '',
     '## Headline',

@@ -21,7 +21,6 @@ import type {
 import { STAGES } from './jobs/job-types';
 import { machineFacts } from './machine';
 import { findOnnxFile } from './onnx-peer';
-import { lambdaBundleOptions } from './project';
 import {
   type BenchResults,
   CONFIGS,
@@ -39,6 +38,9 @@ import { median, summarize } from './stats';
 import { buildWorker, type WorkerBundle } from './worker-bundle';
 
 export type Log = (line: string) => void;
+
+/** Where the worker's and the function bundle's esbuild options come from, as the report names it. */
+const BUNDLE_OPTIONS_SOURCE = 'scripts/lib/bundle-options.ts';
 
 /** Repeats per mode: full keeps the whole run to a few minutes on 2 cores; quick stays under a minute. */
 const PLAN = {
@@ -257,7 +259,7 @@ function costRows(warm: WarmEntry[]): CostRow[] {
       });
     }
   }
-  // The original system: about 8 s of Lambda time per image at 2048 MB (issue 5).
+  // The original Python system: about 8 s of Lambda time per image at 2048 MB.
   rows.push({
     config: 'original',
     scenario: 'original',
@@ -272,7 +274,7 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
   const started = new Date();
   const t0 = performance.now();
   const machine = machineFacts();
-  // Sampled at every step: the report says how busy the shared machine got.
+  // Sampled at every step: the report says how busy the machine got.
   const log: Log = (line) => {
     machine.loadAverage.peak = Math.max(machine.loadAverage.peak ?? 0, os.loadavg()[0] ?? 0);
     print(line);
@@ -280,9 +282,8 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'lambdavision-bench-'));
   try {
     const onnxFile = options.onnxFile ?? findOnnxFile(options.modelDir);
-    const lambda = await lambdaBundleOptions();
-    log(`building the child worker (esbuild, options from ${lambda.source})`);
-    const worker = await buildWorker(tmpDir, lambda);
+    log(`building the child worker (esbuild, options from ${BUNDLE_OPTIONS_SOURCE})`);
+    const worker = await buildWorker(tmpDir);
     log('preparing scenario images');
     const scenarios = await prepareScenarioImages(options.photosDir, options.quick);
     const medium = scenarios.find((s) => s.name === 'medium') ?? (scenarios[0] as ScenarioImage);
@@ -325,11 +326,8 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
     const zip = PLAN[options.quick ? 'quick' : 'full'].zip;
     log(`artifact sizes${zip ? ' (zipping)' : ' (unzipped only in --quick)'}`);
     const artifacts = await attempt(log, 'artifact sizes', async () => {
-      const { artifacts: items, entry } = await measureArtifacts(lambda, options.modelDir, tmpDir, {
-        zip,
-        onnxFile,
-      });
-      return { entry, bundleOptions: lambda.source, items, zipped: zip };
+      const { artifacts: items, entry } = await measureArtifacts(options.modelDir, tmpDir, { zip, onnxFile });
+      return { entry, bundleOptions: BUNDLE_OPTIONS_SOURCE, items, zipped: zip };
     });
 
     machine.loadAverage.end = os.loadavg()[0];

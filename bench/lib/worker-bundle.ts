@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { build } from 'esbuild';
-import { LAYER_PACKAGES, type LambdaBundleOptions, projectPath } from './project';
+import { BUNDLE_OPTIONS } from '../../scripts/lib/bundle-options';
+import { projectPath } from './project';
 
 export interface WorkerBundle {
   file: string;
@@ -13,11 +14,9 @@ export interface WorkerBundle {
  * deployed function does: plain node, no TypeScript loader. sharp and onnxruntime-node are native and stay
  * external too.
  */
-export async function buildWorker(outDir: string, lambda: LambdaBundleOptions): Promise<WorkerBundle> {
+export async function buildWorker(outDir: string): Promise<WorkerBundle> {
   const file = path.join(outDir, 'bench-worker.cjs');
-  const external = [
-    ...new Set([...(lambda.options.external ?? LAYER_PACKAGES), 'sharp', 'onnxruntime-node']),
-  ];
+  const external = [...BUNDLE_OPTIONS.external, 'sharp', 'onnxruntime-node'];
   await build({
     entryPoints: [projectPath('bench', 'lib', 'worker-main.ts')],
     outfile: file,

@@ -100,7 +100,7 @@ export function benchResultsFixture(): BenchResults {
     throughput: { images: 12, core: { loadMs: 200, imagesPerSecond: 8, steadyImagesPerSecond: 10 } },
     artifacts: { error: 'not measured in the fixture' },
     cost: {
-      prices: { region: 'us-east-1', lambdaArch: 'x86_64', lambdaGbSecond: 0.0000166667, source: 'test' },
+      prices: { region: 'us-east-1', lambdaArch: 'x86_64', lambdaGbSecond: 0.0000166667 },
       memoryMb: 2048,
       rows: [{ config: 'ours', scenario: 'medium', durationMs: 161, usdPerMillion: 5.57 }],
       rekognitionUsdPerMillion: 1000,

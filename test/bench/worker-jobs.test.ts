@@ -4,7 +4,6 @@ import { expect } from 'chai';
 import sharp from 'sharp';
 import { runJob } from '../../bench/lib/child-process';
 import type { ColdStartResult, WarmResult } from '../../bench/lib/jobs/job-types';
-import { lambdaBundleOptions } from '../../bench/lib/project';
 import { buildWorker, type WorkerBundle } from '../../bench/lib/worker-bundle';
 import { buildTinyMobileNet, tempDir } from '../support/tiny-models';
 
@@ -17,7 +16,7 @@ describe('bench worker jobs', function () {
 
   before(async () => {
     const dir = tempDir('lambdavision-bench-test-');
-    worker = await buildWorker(dir, await lambdaBundleOptions());
+    worker = await buildWorker(dir);
     modelDir = await buildTinyMobileNet(path.join(dir, 'model'));
     image = path.join(dir, 'photo.jpg');
     const photo = sharp({ create: { width: 800, height: 600, channels: 3, background: '#3a7' } });

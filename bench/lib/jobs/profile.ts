@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type LayersModel, loadLayersModel } from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../../function/classifier/backend';
 import { fileSystemHandler, locateModel } from '../../../function/classifier/model-files';
-import { fuseLayersModel, registerSingleKernelRelu6 } from '../fused-mobilenet';
+import { useSingleKernelRelu6 } from '../../../function/classifier/single-kernel-relu6';
+import { fuseLayersModel } from '../fused-mobilenet';
 import { profileKernels } from '../kernel-profile';
 import { createOnnxPeer, type OnnxPeer, onnxOpTimes } from '../onnx-peer';
 import { median } from '../stats';
@@ -83,7 +84,7 @@ export async function runProfile(job: ProfileJob): Promise<ProfileResult> {
     fusedError = error instanceof Error ? error.message : String(error);
   }
   // The model loaded above keeps its own relu6; models built from here on use the single kernel.
-  registerSingleKernelRelu6();
+  useSingleKernelRelu6();
   const relu6Model = (await loadLayersModel(fileSystemHandler(located.path))) as LayersModel;
   const relu6Predict = () => relu6Model.predict(input) as tf.Tensor;
 
