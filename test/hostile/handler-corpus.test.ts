@@ -1,14 +1,12 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { S3Event } from 'aws-lambda';
 import { expect } from 'chai';
 import { type Classifier, loadClassifier } from '../../function/classifier';
 import { createHandler } from '../../function/lambda/handler';
 import type { ResultDocument } from '../../function/lambda/result-document';
-import { encodeS3Key } from '../../function/lambda/s3-event';
-import { S3ObjectStore } from '../../function/lambda/s3-object-store';
 import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
-import { lambdaContext, RecordingLogger, RecordingMetrics, testConfig } from '../lambda/support/fakes';
-import { loadEvent } from '../lambda/support/fixtures';
+import { lambdaContext } from '../lambda/support/fakes';
+import { eventForKeys } from '../lambda/support/fixtures';
+import { s3HandlerDeps } from '../lambda/support/s3-handler-deps';
 import { buildHostileCorpus, isHumanMessage } from '../support/hostile-corpus';
 import { buildTinyMobileNet, tempDir } from '../support/tiny-models';
 
@@ -19,20 +17,6 @@ const { cases } = await buildHostileCorpus();
 const expectedCode = (name: string, expect: string) =>
   // MAX_OBJECT_BYTES refuses from the object's Content-Length, before the body is downloaded.
   name === 'over-byte-cap.png' ? 'OBJECT_TOO_LARGE' : expect;
-
-function eventFor(keys: string[]): S3Event {
-  const [record] = loadEvent('s3-put').Records;
-  if (!record) throw new Error('events/s3-put.json has no record');
-  return {
-    Records: keys.map((key) => ({
-      ...structuredClone(record),
-      s3: {
-        ...structuredClone(record.s3),
-        object: { key: encodeS3Key(key), size: 1, eTag: 'x', sequencer: '0' },
-      },
-    })),
-  };
-}
 
 describe('the hostile corpus uploaded to a bucket, through the Lambda handler', function () {
   this.timeout(180_000);
@@ -57,17 +41,10 @@ describe('the hostile corpus uploaded to a bucket, through the Lambda handler', 
     for (const [i, c] of cases.entries()) {
       await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: keys[i], Body: c.bytes }));
     }
-    const handler = createHandler({
-      store: new S3ObjectStore(s3.client()),
-      classifier,
-      logger: new RecordingLogger(),
-      metrics: new RecordingMetrics(),
-      config: testConfig(),
-      print: () => undefined,
-    });
+    const handler = createHandler(s3HandlerDeps(s3.client(), classifier));
 
     // Act
-    const summary = await handler(eventFor(keys), lambdaContext(300_000));
+    const summary = await handler(eventForKeys(keys), lambdaContext(300_000));
 
     // Assess
     const mismatches: string[] = [];

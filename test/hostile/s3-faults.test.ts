@@ -1,41 +1,19 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { S3Event } from 'aws-lambda';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { type Classifier, loadClassifier } from '../../function/classifier';
 import { RetryableRecordsError } from '../../function/lambda/errors';
 import { createHandler, type S3ClassifyHandler } from '../../function/lambda/handler';
 import type { ResultDocument } from '../../function/lambda/result-document';
-import { encodeS3Key } from '../../function/lambda/s3-event';
-import { S3ObjectStore } from '../../function/lambda/s3-object-store';
-import {
-  LOCAL_S3_CREDENTIALS,
-  LOCAL_S3_REGION,
-  type LocalS3,
-  startLocalS3,
-} from '../../scripts/lib/local-s3';
-import { lambdaContext, RecordingLogger, RecordingMetrics, testConfig } from '../lambda/support/fakes';
-import { loadEvent } from '../lambda/support/fixtures';
+import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
+import { lambdaContext, RecordingLogger } from '../lambda/support/fakes';
+import { eventForKeys } from '../lambda/support/fixtures';
+import { localS3Client } from '../lambda/support/local-s3-client';
+import { s3HandlerDeps } from '../lambda/support/s3-handler-deps';
 import { encodeJpeg, gradient } from '../support/image-writers';
 import { buildTinyMobileNet, tempDir } from '../support/tiny-models';
 import { type FaultProxy, type FaultRule, startFaultProxy } from './support/fault-proxy';
 
 const BUCKET = 'lambdavision';
-
-/** An S3 notification for these keys, as Lambda delivers it (keys URL-encoded). */
-function eventFor(keys: string[]): S3Event {
-  const template = loadEvent('s3-put');
-  const [record] = template.Records;
-  if (!record) throw new Error('events/s3-put.json has no record');
-  return {
-    Records: keys.map((key) => ({
-      ...structuredClone(record),
-      s3: {
-        ...structuredClone(record.s3),
-        object: { key: encodeS3Key(key), size: 1, eTag: 'x', sequencer: '0' },
-      },
-    })),
-  };
-}
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   try {
@@ -76,20 +54,7 @@ describe('S3 faults over a real socket (local S3 behind a fault-injecting proxy)
     proxy.requests.splice(0);
     logger = new RecordingLogger();
     // The SDK's own retry policy (3 attempts, standard backoff), over the proxy.
-    const client = new S3Client({
-      endpoint: proxy.endpoint,
-      region: LOCAL_S3_REGION,
-      credentials: LOCAL_S3_CREDENTIALS,
-      forcePathStyle: true,
-    });
-    handler = createHandler({
-      store: new S3ObjectStore(client),
-      classifier,
-      logger,
-      metrics: new RecordingMetrics(),
-      config: testConfig(),
-      print: () => undefined,
-    });
+    handler = createHandler(s3HandlerDeps(localS3Client(proxy.endpoint), classifier, { logger }));
   });
 
   const upload = (key: string, body: Uint8Array = photo) =>
@@ -118,7 +83,7 @@ describe('S3 faults over a real socket (local S3 behind a fault-injecting proxy)
       fault({ method: 'GET', key, fault: { kind: 'status', status, code }, times: 2 });
 
       // Act
-      const summary = await handler(eventFor([key]), lambdaContext());
+      const summary = await handler(eventForKeys([key]), lambdaContext());
 
       // Assess
       expect(summary.records[0]?.status).to.equal('classified');
@@ -138,10 +103,10 @@ describe('S3 faults over a real socket (local S3 behind a fault-injecting proxy)
       fault({ method: 'GET', key, fault: { kind: 'status', status, code } });
 
       // Act: the first invocation fails; Lambda retries once S3 has recovered.
-      const error = await rejection(handler(eventFor([key]), lambdaContext()));
+      const error = await rejection(handler(eventForKeys([key]), lambdaContext()));
       const written = await result(key);
       proxy.heal();
-      const retried = await handler(eventFor([key]), lambdaContext());
+      const retried = await handler(eventForKeys([key]), lambdaContext());
 
       // Assess
       expect(error).to.be.instanceOf(RetryableRecordsError);
@@ -160,8 +125,8 @@ describe('S3 faults over a real socket (local S3 behind a fault-injecting proxy)
     fault({ method: 'GET', key, fault: { kind: 'reset-mid-body', fraction: 0.4 }, times: 1 });
 
     // Act
-    const error = await rejection(handler(eventFor([key]), lambdaContext()));
-    const retried = await handler(eventFor([key]), lambdaContext());
+    const error = await rejection(handler(eventForKeys([key]), lambdaContext()));
+    const retried = await handler(eventForKeys([key]), lambdaContext());
 
     // Assess: the cut body was never classified as a (truncated) image.
     const cut = gets(key)[0];
@@ -185,7 +150,7 @@ describe('S3 faults over a real socket (local S3 behind a fault-injecting proxy)
     // Act
     const error = await rejection(
       handler(
-        eventFor([slow, next]),
+        eventForKeys([slow, next]),
         lambdaContext(() => deadline - Date.now()),
       ),
     );
@@ -212,7 +177,7 @@ describe('S3 faults over a real socket (local S3 behind a fault-injecting proxy)
     const key = 'uploads/deleted-before-read.jpg';
 
     // Act
-    const summary = await handler(eventFor([key]), lambdaContext());
+    const summary = await handler(eventForKeys([key]), lambdaContext());
 
     // Assess
     expect(summary.records[0]).to.include({ status: 'failed', code: 'OBJECT_NOT_FOUND' });
@@ -232,7 +197,7 @@ describe('S3 faults over a real socket (local S3 behind a fault-injecting proxy)
     });
 
     // Act
-    const summary = await handler(eventFor([key]), lambdaContext());
+    const summary = await handler(eventForKeys([key]), lambdaContext());
 
     // Assess
     expect(summary.records[0]).to.include({ status: 'failed', code: 'ACCESS_DENIED' });
@@ -252,7 +217,7 @@ describe('S3 faults over a real socket (local S3 behind a fault-injecting proxy)
     });
 
     // Act
-    const error = await rejection(handler(eventFor([key]), lambdaContext()));
+    const error = await rejection(handler(eventForKeys([key]), lambdaContext()));
 
     // Assess
     expect(error).to.be.instanceOf(RetryableRecordsError);
@@ -285,7 +250,7 @@ describe('S3 faults over a real socket (local S3 behind a fault-injecting proxy)
     });
 
     // Act
-    const error = await rejection(handler(eventFor(keys), lambdaContext()));
+    const error = await rejection(handler(eventForKeys(keys), lambdaContext()));
 
     // Assess: four records settled with a stored result, the fifth is in the thrown error.
     const settled: Array<[string, string | undefined]> = [];

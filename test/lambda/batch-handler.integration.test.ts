@@ -1,42 +1,24 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { S3BatchEvent } from 'aws-lambda';
 import { expect } from 'chai';
 import type { Classifier } from '../../function/classifier';
 import type { S3BatchEventV2 } from '../../function/lambda/batch-event';
 import { createBatchHandler } from '../../function/lambda/batch-handler';
 import type { ErrorResult, ResultDocument, SuccessResult } from '../../function/lambda/result-document';
-import { encodeS3Key } from '../../function/lambda/s3-event';
-import { S3ObjectStore } from '../../function/lambda/s3-object-store';
 import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
-import { realModelDir, requireShared, testImagesDir } from '../support/shared-data';
-import {
-  fakeClassifier,
-  lambdaContext,
-  RecordingLogger,
-  RecordingMetrics,
-  testConfig,
-} from './support/fakes';
-import { loadFixture } from './support/fixtures';
-import { sharedRealClassifier } from './support/real-classifier';
+import { fakeClassifier, lambdaContext } from './support/fakes';
+import { batchEventForKeys, loadFixture } from './support/fixtures';
+import { readResult } from './support/local-bucket';
+import { requireRealModel } from './support/real-classifier';
+import { s3HandlerDeps } from './support/s3-handler-deps';
 import { unreachableS3Client } from './support/unreachable-s3';
 
 const BUCKET = 'lambdavision';
 
-function batchEvent(keys: string[], userArguments?: Record<string, string>): S3BatchEventV2 {
-  return {
-    invocationSchemaVersion: '2.0',
-    invocationId: 'invocation-1',
-    job: { id: 'job-1', ...(userArguments ? { userArguments } : {}) },
-    tasks: keys.map((key, i) => ({
-      taskId: `task-${i}`,
-      s3Bucket: BUCKET,
-      s3Key: encodeS3Key(key),
-      s3VersionId: null,
-    })),
-  };
-}
+const batchEvent = (keys: string[], userArguments?: Record<string, string>) =>
+  batchEventForKeys(BUCKET, keys, userArguments);
 
 describe('S3 Batch Operations handler over a local S3 server, with the real model', () => {
   let classifier: Classifier;
@@ -45,9 +27,7 @@ describe('S3 Batch Operations handler over a local S3 server, with the real mode
   let client: S3Client;
 
   before(async function () {
-    const modelDir = requireShared(this, realModelDir());
-    images = requireShared(this, testImagesDir());
-    classifier = await sharedRealClassifier(modelDir);
+    ({ images, classifier } = await requireRealModel(this));
     s3 = await startLocalS3({ buckets: [BUCKET] });
     client = s3.client();
   });
@@ -55,22 +35,12 @@ describe('S3 Batch Operations handler over a local S3 server, with the real mode
     await s3?.close();
   });
 
-  const handler = () =>
-    createBatchHandler({
-      store: new S3ObjectStore(s3.client()),
-      classifier,
-      logger: new RecordingLogger(),
-      metrics: new RecordingMetrics(),
-      config: testConfig(),
-      print: () => undefined,
-    });
+  const handler = () => createBatchHandler(s3HandlerDeps(s3.client(), classifier));
   const upload = (key: string, body: Uint8Array | string) =>
     client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
   const photo = (name: string) => readFileSync(path.join(images, name));
-  async function result<T extends ResultDocument = SuccessResult>(key: string): Promise<T> {
-    const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `results/${key}.json` }));
-    return JSON.parse(await (object.Body?.transformToString() ?? Promise.resolve('{}'))) as T;
-  }
+  const result = <T extends ResultDocument = SuccessResult>(key: string) =>
+    readResult<T>(client, BUCKET, key);
 
   it('answers a mixed batch task by task: a photo, a corrupt one, garbage, a missing object and a result', async () => {
     // Prepare
@@ -139,13 +109,7 @@ describe('S3 Batch Operations handler when S3 is unreachable', () => {
   it('answers TemporaryFailure, so that Batch Operations retries the task', async () => {
     // Prepare
     const unreachable = await unreachableS3Client();
-    const handler = createBatchHandler({
-      store: new S3ObjectStore(unreachable),
-      classifier: fakeClassifier(),
-      logger: new RecordingLogger(),
-      metrics: new RecordingMetrics(),
-      config: testConfig(),
-    });
+    const handler = createBatchHandler(s3HandlerDeps(unreachable, fakeClassifier()));
 
     // Act
     const response = await handler(batchEvent(['uploads/a.jpg'], { skipCurrent: 'true' }), lambdaContext());

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ErrorCode, ImageError, ModelError } from '../../function/classifier';
-import type { BatchResponse, S3BatchEventV2 } from '../../function/lambda/batch-event';
+import type { BatchResponse } from '../../function/lambda/batch-event';
 import {
   batchTaskStatus,
   createBatchHandler,
@@ -9,9 +9,8 @@ import {
 import { ObjectStoreError, RecordErrorCode } from '../../function/lambda/errors';
 import { createHandler, type HandlerDeps, METRIC } from '../../function/lambda/handler';
 import type { ErrorResult, SuccessResult } from '../../function/lambda/result-document';
-import { encodeS3Key } from '../../function/lambda/s3-event';
 import { handlerWithFakes, lambdaContext } from './support/fakes';
-import { loadEvent, loadFixture } from './support/fixtures';
+import { batchEventForKeys, loadEvent, loadFixture } from './support/fixtures';
 
 const BUCKET = 'lambdavision';
 const image = (text: string): Uint8Array => Buffer.from(text);
@@ -23,20 +22,8 @@ const FAILURES = {
 const setup = (overrides: Partial<HandlerDeps> = {}) =>
   handlerWithFakes(createBatchHandler, FAILURES, overrides);
 
-/** A schema 2.0 event with one task per key, as a local emulation of a job would send it. */
-function batchEvent(keys: string[], userArguments?: Record<string, string>): S3BatchEventV2 {
-  return {
-    invocationSchemaVersion: '2.0',
-    invocationId: 'invocation-1',
-    job: { id: 'job-1', ...(userArguments ? { userArguments } : {}) },
-    tasks: keys.map((key, i) => ({
-      taskId: `task-${i}`,
-      s3Bucket: BUCKET,
-      s3Key: encodeS3Key(key),
-      s3VersionId: null,
-    })),
-  };
-}
+const batchEvent = (keys: string[], userArguments?: Record<string, string>) =>
+  batchEventForKeys(BUCKET, keys, userArguments);
 
 const codes = (response: BatchResponse) => response.results.map((r) => r.resultCode);
 

@@ -1,8 +1,8 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { type DevServer, startDevServer } from '../../scripts/lib/dev-server';
-import { LOCAL_S3_CREDENTIALS } from '../../scripts/lib/local-s3';
 import { fakeClassifier, RecordingLogger } from './support/fakes';
+import { localS3Client } from './support/local-s3-client';
 
 // No model needed: the fake classifier answers "macaw" for any bytes.
 describe('dev server without the upload trigger (--no-trigger)', () => {
@@ -19,12 +19,7 @@ describe('dev server without the upload trigger (--no-trigger)', () => {
       say: () => undefined,
       print: () => undefined,
     });
-    client = new S3Client({
-      endpoint: server.endpoint,
-      region: 'us-east-1',
-      credentials: LOCAL_S3_CREDENTIALS,
-      forcePathStyle: true,
-    });
+    client = localS3Client(server.endpoint);
   });
   after(async () => {
     client?.destroy();

@@ -2,14 +2,14 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import type { ErrorResult, ResultDocument, SuccessResult } from '../../function/lambda/result-document';
 import { type DevServer, startDevServer } from '../../scripts/lib/dev-server';
-import { realModelDir, requireShared, testImagesDir } from '../support/shared-data';
 import { tempDir } from '../support/tiny-models';
 import { RecordingLogger } from './support/fakes';
-import { sharedRealClassifier } from './support/real-classifier';
+import { localS3Client } from './support/local-s3-client';
+import { requireRealModel } from './support/real-classifier';
 
 const run = promisify(execFile);
 
@@ -30,22 +30,17 @@ describe('dev server', () => {
   const printed: string[] = [];
 
   before(async function () {
-    const modelDir = requireShared(this, realModelDir());
-    images = requireShared(this, testImagesDir());
+    const real = await requireRealModel(this);
+    images = real.images;
     server = await startDevServer({
-      modelDir,
+      modelDir: real.modelDir,
       port: 0,
-      classifier: await sharedRealClassifier(modelDir),
+      classifier: real.classifier,
       logger: new RecordingLogger(),
       say: (line) => said.push(line),
       print: (line) => printed.push(line),
     });
-    client = new S3Client({
-      endpoint: server.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      forcePathStyle: true,
-    });
+    client = localS3Client(server.endpoint);
   });
   after(async () => {
     client?.destroy();

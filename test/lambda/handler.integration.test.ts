@@ -1,23 +1,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import type { Classifier } from '../../function/classifier';
 import { RetryableRecordsError } from '../../function/lambda/errors';
 import { createHandler, type S3ClassifyHandler } from '../../function/lambda/handler';
 import type { ErrorResult, ResultDocument, SuccessResult } from '../../function/lambda/result-document';
-import { S3ObjectStore } from '../../function/lambda/s3-object-store';
 import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
-import { realModelDir, requireShared, testImagesDir } from '../support/shared-data';
-import {
-  fakeClassifier,
-  lambdaContext,
-  RecordingLogger,
-  RecordingMetrics,
-  testConfig,
-} from './support/fakes';
+import { fakeClassifier, lambdaContext } from './support/fakes';
 import { loadEvent } from './support/fixtures';
-import { sharedRealClassifier } from './support/real-classifier';
+import { readResult } from './support/local-bucket';
+import { requireRealModel } from './support/real-classifier';
+import { s3HandlerDeps } from './support/s3-handler-deps';
 import { unreachableS3Client } from './support/unreachable-s3';
 
 const BUCKET = 'lambdavision';
@@ -30,9 +24,7 @@ describe('lambda handler over a local S3 server, with the real model', () => {
   let handler: S3ClassifyHandler;
 
   before(async function () {
-    const modelDir = requireShared(this, realModelDir());
-    images = requireShared(this, testImagesDir());
-    classifier = await sharedRealClassifier(modelDir);
+    ({ images, classifier } = await requireRealModel(this));
     s3 = await startLocalS3({ buckets: [BUCKET] });
     client = s3.client();
   });
@@ -40,23 +32,14 @@ describe('lambda handler over a local S3 server, with the real model', () => {
     await s3?.close();
   });
   beforeEach(() => {
-    handler = createHandler({
-      store: new S3ObjectStore(s3.client()),
-      classifier,
-      logger: new RecordingLogger(),
-      metrics: new RecordingMetrics(),
-      config: testConfig(),
-      print: () => undefined,
-    });
+    handler = createHandler(s3HandlerDeps(s3.client(), classifier));
   });
 
   const upload = (key: string, body: Uint8Array) =>
     client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
   const photo = (name: string) => readFileSync(path.join(images, name));
-  async function result<T extends ResultDocument = SuccessResult>(key: string): Promise<T> {
-    const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `results/${key}.json` }));
-    return JSON.parse(await (object.Body?.transformToString() ?? Promise.resolve('{}'))) as T;
-  }
+  const result = <T extends ResultDocument = SuccessResult>(key: string) =>
+    readResult<T>(client, BUCKET, key);
 
   it('classifies an upload and stores the result with the right top-1 and the object etag', async () => {
     // Prepare
@@ -117,13 +100,7 @@ describe('lambda handler when S3 is unreachable', () => {
   it('throws when S3 cannot be reached, so that Lambda retries the event', async () => {
     // Prepare
     const unreachable = await unreachableS3Client();
-    const offline = createHandler({
-      store: new S3ObjectStore(unreachable),
-      classifier: fakeClassifier(),
-      logger: new RecordingLogger(),
-      metrics: new RecordingMetrics(),
-      config: testConfig(),
-    });
+    const offline = createHandler(s3HandlerDeps(unreachable, fakeClassifier()));
 
     // Act
     let error: unknown;

@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import type { OnDemandError, OnDemandResult } from '../../function/lambda/on-demand-handler';
 import { type DevServer, startDevServer } from '../../scripts/lib/dev-server';
-import { LOCAL_S3_CREDENTIALS } from '../../scripts/lib/local-s3';
-import { realModelDir, requireShared, testImagesDir } from '../support/shared-data';
 import { RecordingLogger } from './support/fakes';
-import { sharedRealClassifier } from './support/real-classifier';
+import { localS3Client } from './support/local-s3-client';
+import { requireRealModel } from './support/real-classifier';
 
 const MAX_OBJECT_BYTES = 2 * 1024 * 1024;
 
@@ -18,23 +17,18 @@ describe('on-demand endpoint of npm run dev (local Function URL), with the real 
   const said: string[] = [];
 
   before(async function () {
-    const modelDir = requireShared(this, realModelDir());
-    images = requireShared(this, testImagesDir());
+    const real = await requireRealModel(this);
+    images = real.images;
     server = await startDevServer({
-      modelDir,
+      modelDir: real.modelDir,
       port: 0,
-      classifier: await sharedRealClassifier(modelDir),
+      classifier: real.classifier,
       env: { MAX_OBJECT_BYTES: String(MAX_OBJECT_BYTES) },
       logger: new RecordingLogger(),
       say: (line) => said.push(line),
       print: () => undefined,
     });
-    client = new S3Client({
-      endpoint: server.endpoint,
-      region: 'us-east-1',
-      credentials: LOCAL_S3_CREDENTIALS,
-      forcePathStyle: true,
-    });
+    client = localS3Client(server.endpoint);
   });
   after(async () => {
     client?.destroy();

@@ -1,4 +1,4 @@
-import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 
 /** Every key under `prefix`, listed page by page. */
 export async function listKeys(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
@@ -41,4 +41,10 @@ export async function resultStates(
     states[key] = `"${result.Metadata?.['source-etag']}"` === object.ETag ? 'current' : 'stale';
   }
   return { states, orphans: [...results] };
+}
+
+/** The result document stored for `key` (`results/<key>.json`). */
+export async function readResult<T>(client: S3Client, bucket: string, key: string): Promise<T> {
+  const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `results/${key}.json` }));
+  return JSON.parse(await (object.Body?.transformToString() ?? Promise.resolve('{}'))) as T;
 }
