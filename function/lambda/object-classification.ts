@@ -175,6 +175,17 @@ export function successDocument<S extends ResultSource | null>(
   };
 }
 
+/** The attributes every structured line about one object carries. */
+const recordAttributes = (target: ObjectToClassify, source: ResultSource, run: InvocationRun) => ({
+  bucket: target.bucket,
+  key: target.key,
+  etag: source.etag,
+  versionId: source.versionId,
+  requestId: run.requestId,
+  coldStart: run.isColdStart,
+  trigger: run.trigger,
+});
+
 /** The object a result describes: the bytes read when there are any, else what the event said. */
 export const sourceOf = (target: ObjectToClassify, object: StoredObject | undefined): ResultSource => ({
   bucket: target.bucket,
@@ -227,13 +238,7 @@ export function createObjectClassification(deps: ObjectClassificationDeps) {
     await writeResult(location, doc, run.signal);
 
     logger.info('classified', {
-      bucket: target.bucket,
-      key: target.key,
-      etag: doc.source.etag,
-      versionId: doc.source.versionId,
-      requestId: run.requestId,
-      coldStart: run.isColdStart,
-      trigger: run.trigger,
+      ...recordAttributes(target, doc.source, run),
       backend: result.backend,
       model: result.model,
       topK: result.predictions.map((p) => ({
@@ -267,13 +272,7 @@ export function createObjectClassification(deps: ObjectClassificationDeps) {
     // A failed write here is transient (or a permissions problem): it propagates and the work is retried.
     await writeResult(location, doc, run.signal);
     logger.warn('permanent failure: error result written, not retried', {
-      bucket: target.bucket,
-      key: target.key,
-      etag: doc.source.etag,
-      versionId: doc.source.versionId,
-      requestId: run.requestId,
-      coldStart: run.isColdStart,
-      trigger: run.trigger,
+      ...recordAttributes(target, doc.source, run),
       errorCode: failure.code,
       error: messageOf(failure),
       result: `s3://${location.bucket}/${location.key}`,
