@@ -11,6 +11,11 @@ export interface Predictor {
   /** [height, width] from the model's input signature, when it fixes them. */
   inputSize?: [number, number];
   predict(input: tf.Tensor4D): tf.Tensor2D;
+  /**
+   * The features the classification head reads (the penultimate layer), one row per image: what custom
+   * heads are trained on. Absent where the format cannot expose them.
+   */
+  embed?(input: tf.Tensor4D): tf.Tensor2D;
   dispose(): void;
 }
 
