@@ -1,16 +1,11 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendChoice, type BackendName, selectBackend } from './backend';
-import { decodeImage } from './decode';
-import {
-  DECODERS,
-  type DecodedImage,
-  type Decoder,
-  type DecoderName,
-  loadSharpDecoder,
-} from './decode-sharp';
+import { decodeWithJimp } from './decode-jimp';
+import { loadSharpDecoder } from './decode-sharp';
+import { DECODERS, type DecodedImage, type Decoder, type DecoderName } from './decoder';
 import { ErrorCode, LambdaVisionError, ModelError } from './errors';
-import { DEFAULT_LIMITS, type ImageFormat, type ImageLimits, probeImage } from './image-probe';
+import { DEFAULT_LIMITS, type ImageFormat, type ImageLimits, inspectImage } from './image-probe';
 import { loadLabels } from './labels';
 import { type LocatedModel, locateModel, type ModelFormat } from './model-files';
 import { loadPredictor, type Predictor } from './predictor';
@@ -152,7 +147,7 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
     resize: options.resize ?? manifest.resize ?? DEFAULT_RESIZE,
     normalization: normalizationOf(located),
   };
-  const decode: Decoder = sharpDecoderFor ? sharpDecoderFor(spec) : decodeImage;
+  const decode: Decoder = sharpDecoderFor ? sharpDecoderFor(spec) : decodeWithJimp;
 
   // Warm-up: compiles kernels and tells us the output width (and whether it is already a softmax).
   const warm = tf.tidy(() => predictor.predict(tf.zeros([1, spec.height, spec.width, 3]) as tf.Tensor4D));
@@ -202,7 +197,8 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
       const k = validateTopK(classifyOptions.topK);
       const minConfidence = validateConfidence(classifyOptions.minConfidence);
       const start = performance.now();
-      const header = probeImage(bytes, limits);
+      // The header is read once, here, and handed to the decoder with its layout.
+      const header = inspectImage(bytes, limits);
       const image = await decode(bytes, header, limits);
       const decoded = performance.now();
       const input = tf.tidy(() => toInputTensor(image, spec));

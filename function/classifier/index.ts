@@ -9,11 +9,12 @@ export {
   type ModelInfo,
   type Timings,
 } from './classifier';
-export { DECODERS, type DecoderName } from './decode-sharp';
+export { DECODERS, type DecoderName } from './decoder';
 export { ErrorCode, ImageError, isImageError, LambdaVisionError, ModelError } from './errors';
-export { formatOriginalLine } from './format';
+export { IMAGE_EXTENSIONS } from './formats/index';
 export { DEFAULT_LIMITS, type ImageHeader, type ImageLimits, probeImage } from './image-probe';
 export { LABEL_FILES } from './labels';
 export { MANIFEST_FILE, type ModelManifest } from './manifest';
 export type { ResizeMode } from './preprocess';
+export { formatOriginalLine } from './score-line';
 export type { Prediction } from './top-k';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { type Classifier, loadClassifier } from '../../function/classifier';
-import { decodeImage } from '../../function/classifier/decode';
+import { decodeWithJimp } from '../../function/classifier/decode-jimp';
 import { DEFAULT_LIMITS, probeImage } from '../../function/classifier/image-probe';
 import {
   buildHostileCorpus,
@@ -87,7 +87,7 @@ describe('hostile input through the classifier core', function () {
         expect([outcome.width, outcome.height]).to.deep.equal(c.size);
       }
       if (c.pixels) {
-        const image = await decodeImage(c.bytes, probeImage(c.bytes, DEFAULT_LIMITS), DEFAULT_LIMITS);
+        const image = await decodeWithJimp(c.bytes, probeImage(c.bytes, DEFAULT_LIMITS), DEFAULT_LIMITS);
         expect(meanAbsDiff(image, c.pixels), 'mean absolute difference from the source pixels').to.be.at.most(
           c.tolerance ?? 0,
         );
