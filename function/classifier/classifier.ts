@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type BackendChoice, type BackendName, selectBackend } from './backend';
 import { decodeWithJimp } from './decode-jimp';
 import { loadSharpDecoder } from './decode-sharp';
-import { DECODERS, type DecodedImage, type Decoder, type DecoderName } from './decoder';
+import { DECODERS, type DecodedImage, type Decoder, type DecoderChoice, type DecoderName } from './decoder';
 import { ErrorCode, LambdaVisionError, ModelError } from './errors';
 import { DEFAULT_LIMITS, type ImageFormat, type ImageLimits, inspectImage } from './image-probe';
 import { loadLabels } from './labels';
@@ -22,8 +22,9 @@ export interface ClassifierOptions {
   /**
    * `jimp` (default): pure JavaScript, nothing native to ship. `sharp`: libvips with JPEG shrink-on-load,
    * several times faster on large photos (see bench/REPORT.md); needs the sharp package at run time.
+   * `auto`: sharp when it loads, else jimp. The decoder used is reported in every result.
    */
-  decoder?: DecoderName;
+  decoder?: DecoderChoice;
 }
 
 export interface ModelInfo {
@@ -48,6 +49,8 @@ export interface ClassificationResult {
   predictions: Prediction[];
   model: string;
   backend: BackendName;
+  /** The decoder that read this image. */
+  decoder: DecoderName;
   image: { format: ImageFormat; width: number; height: number; bytes: number };
   timings: Timings;
 }
@@ -60,6 +63,8 @@ export interface ClassifyOptions {
 
 export interface Classifier {
   readonly backend: BackendName;
+  /** The decoder chosen at load (a format it lacks may still go to jimp: see each result). */
+  readonly decoder: DecoderName;
   readonly model: ModelInfo;
   readonly limits: ImageLimits;
   classify(bytes: Uint8Array, options?: ClassifyOptions): Promise<ClassificationResult>;
@@ -86,7 +91,7 @@ function normalizationOf(model: LocatedModel): Normalization {
   return DEFAULT_RANGE;
 }
 
-function validateDecoder(value: DecoderName | undefined): DecoderName {
+function validateDecoder(value: DecoderChoice | undefined): DecoderChoice {
   const name = value ?? 'jimp';
   if (!DECODERS.includes(name)) {
     throw new LambdaVisionError(
@@ -95,6 +100,25 @@ function validateDecoder(value: DecoderName | undefined): DecoderName {
     );
   }
   return name;
+}
+
+/** sharp's decoder maker for `sharp`, and for `auto` when sharp loads; undefined means jimp. */
+export function chooseSharp(
+  choice: DecoderChoice,
+  load: typeof loadSharpDecoder = loadSharpDecoder,
+): ReturnType<typeof loadSharpDecoder> | undefined {
+  if (choice === 'jimp') return undefined;
+  try {
+    return load();
+  } catch (error) {
+    if (
+      choice === 'auto' &&
+      error instanceof LambdaVisionError &&
+      error.code === ErrorCode.BACKEND_UNAVAILABLE
+    )
+      return undefined;
+    throw error;
+  }
 }
 
 function validateTopK(value: number | undefined): number {
@@ -126,7 +150,7 @@ function validateConfidence(value: number | undefined): number {
  */
 export async function loadClassifier(options: ClassifierOptions): Promise<Classifier> {
   // Before the model: a missing sharp fails fast and leaks nothing.
-  const sharpDecoderFor = validateDecoder(options.decoder) === 'sharp' ? loadSharpDecoder() : undefined;
+  const sharpDecoderFor = chooseSharp(validateDecoder(options.decoder));
   const backend = await selectBackend(options.backend ?? 'auto');
   const limits: ImageLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const located = await locateModel(options.modelDir);
@@ -148,6 +172,7 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
     normalization: normalizationOf(located),
   };
   const decode: Decoder = sharpDecoderFor ? sharpDecoderFor(spec) : decodeWithJimp;
+  const decoder: DecoderName = sharpDecoderFor ? 'sharp' : 'jimp';
 
   // Warm-up: compiles kernels and tells us the output width (and whether it is already a softmax).
   const warm = tf.tidy(() => predictor.predict(tf.zeros([1, spec.height, spec.width, 3]) as tf.Tensor4D));
@@ -191,6 +216,7 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
 
   return {
     backend,
+    decoder,
     model,
     limits,
     async classify(bytes, classifyOptions = {}) {
@@ -224,6 +250,7 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
         predictions,
         model: model.name,
         backend,
+        decoder: image.decoder,
         image: { format: header.format, ...size(image), bytes: bytes.length },
         timings: {
           decodeMs: round(decoded - start),

@@ -1,5 +1,5 @@
 import { defaultFormats } from 'jimp';
-import type { RgbaImage } from './decoder';
+import type { DecodedImage, RgbaImage } from './decoder';
 import { ErrorCode, ImageError, LambdaVisionError } from './errors';
 import { decodedFormatById, type JimpHooks } from './formats/index';
 import type { Dimensions } from './formats/reader';
@@ -97,7 +97,7 @@ export async function decodeWithJimp(
   bytes: Uint8Array,
   header: ImageHeader | InspectedImage,
   limits: ImageLimits,
-): Promise<RgbaImage> {
+): Promise<DecodedImage> {
   const buffer = Buffer.isBuffer(bytes)
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -118,7 +118,8 @@ export async function decodeWithJimp(
     throw decodeFailure(format.name, cause);
   }
   const image = checkBitmap(header, format.name, bitmap, limits);
-  return hooks?.orientation ? applyOrientation(image, hooks.orientation(buffer)) : image;
+  const upright = hooks?.orientation ? applyOrientation(image, hooks.orientation(buffer)) : image;
+  return { ...upright, decoder: 'jimp' };
 }
 
 function checkBitmap(

@@ -61,6 +61,7 @@ export function loadSharpDecoder(): (target: { width: number; height: number }) 
         height: info.height,
         data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
         original: { width: meta.autoOrient.width, height: meta.autoOrient.height },
+        decoder: 'sharp',
       };
     } catch (cause) {
       // libvips answers in several lines of its own jargon: keep one line of it, after our sentence.

@@ -6,8 +6,14 @@ import type { ImageHeader, ImageLimits, InspectedImage } from './image-probe';
  * ImageError with a stable code.
  */
 
-export const DECODERS = ['jimp', 'sharp'] as const;
-export type DecoderName = (typeof DECODERS)[number];
+/** The decoders a result can report. */
+export type DecoderName = 'jimp' | 'sharp';
+/**
+ * What callers choose from: `auto` takes sharp (libvips, shrink-on-load) when it loads, else jimp (pure
+ * JavaScript, nothing native to ship).
+ */
+export const DECODERS = ['auto', 'jimp', 'sharp'] as const;
+export type DecoderChoice = (typeof DECODERS)[number];
 
 /** Decoded pixels: RGBA, 8 bits a channel, row-major, EXIF orientation already applied. */
 export interface RgbaImage {
@@ -19,6 +25,8 @@ export interface RgbaImage {
 /** Pixels of one image, possibly already shrunk; `original` is its full size, upright (EXIF applied). */
 export interface DecodedImage extends RgbaImage {
   original?: { width: number; height: number };
+  /** The decoder that produced the pixels (sharp hands the formats libvips lacks to jimp). */
+  decoder: DecoderName;
 }
 
 export type Decoder = (

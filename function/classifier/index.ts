@@ -9,7 +9,7 @@ export {
   type ModelInfo,
   type Timings,
 } from './classifier';
-export { DECODERS, type DecoderName } from './decoder';
+export { DECODERS, type DecoderChoice, type DecoderName } from './decoder';
 export { ErrorCode, ImageError, isImageError, LambdaVisionError, ModelError } from './errors';
 export { IMAGE_EXTENSIONS } from './formats/index';
 export { DEFAULT_LIMITS, type ImageHeader, type ImageLimits, probeImage } from './image-probe';

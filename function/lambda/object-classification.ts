@@ -167,6 +167,7 @@ export function successDocument<S extends ResultSource | null>(
     line: formatOriginalLine(result),
     model: result.model,
     backend: result.backend,
+    decoder: result.decoder,
     predictions: result.predictions,
     image: result.image,
     timings: { downloadMs, ...result.timings },
@@ -240,6 +241,7 @@ export function createObjectClassification(deps: ObjectClassificationDeps) {
     logger.info('classified', {
       ...recordAttributes(target, doc.source, run),
       backend: result.backend,
+      decoder: result.decoder,
       model: result.model,
       topK: result.predictions.map((p) => ({
         classId: p.classId,

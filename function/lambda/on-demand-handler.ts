@@ -121,6 +121,7 @@ export function createOnDemandHandler(deps: HandlerDeps): OnDemandHandler {
           coldStart: isColdStart,
           trigger: 'function-url',
           backend: doc.backend,
+          decoder: doc.decoder,
           model: doc.model,
           topK: doc.predictions.map((p) => ({
             classId: p.classId,

@@ -26,6 +26,8 @@ export interface SuccessResult extends ResultBase {
   line: string;
   model: string;
   backend: ClassificationResult['backend'];
+  /** The image decoder that read the image (jimp or sharp). */
+  decoder: ClassificationResult['decoder'];
   predictions: ClassificationResult['predictions'];
   image: ClassificationResult['image'];
   timings: ClassificationResult['timings'] & { downloadMs: number };
