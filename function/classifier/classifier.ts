@@ -173,6 +173,8 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
   };
   const decode: Decoder = sharpDecoderFor ? sharpDecoderFor(spec) : decodeWithJimp;
   const decoder: DecoderName = sharpDecoderFor ? 'sharp' : 'jimp';
+  // sharp hands what libvips lacks to jimp, so either may take a format.
+  const decoders: DecoderName[] = sharpDecoderFor ? ['sharp', 'jimp'] : ['jimp'];
 
   // Warm-up: compiles kernels and tells us the output width (and whether it is already a softmax).
   const warm = tf.tidy(() => predictor.predict(tf.zeros([1, spec.height, spec.width, 3]) as tf.Tensor4D));
@@ -224,7 +226,7 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
       const minConfidence = validateConfidence(classifyOptions.minConfidence);
       const start = performance.now();
       // The header is read once, here, and handed to the decoder with its layout.
-      const header = inspectImage(bytes, limits);
+      const header = inspectImage(bytes, limits, decoders);
       const image = await decode(bytes, header, limits);
       const decoded = performance.now();
       const input = tf.tidy(() => toInputTensor(image, spec));

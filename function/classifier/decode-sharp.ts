@@ -34,8 +34,10 @@ export function loadSharpDecoder(): (target: { width: number; height: number }) 
     const width = target.width * 2;
     const height = target.height * 2;
     const format = decodedFormatById(header.format);
+    const hooks = format.decoders.sharp;
     // Formats the prebuilt libvips cannot read (BMP) go to jimp.
-    if (!format.decoders.sharp) return decodeWithJimp(bytes, header, limits);
+    if (!hooks) return decodeWithJimp(bytes, header, limits);
+    if (hooks.assertReads) hooks.assertReads('layout' in header ? header.layout : format.walk(bytes, limits));
     const buffer = Buffer.isBuffer(bytes)
       ? bytes
       : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -1,3 +1,5 @@
+import type { FormatDecoders } from './formats/index';
+import type { Dimensions } from './formats/reader';
 import type { ImageHeader, ImageLimits, InspectedImage } from './image-probe';
 
 /*
@@ -6,8 +8,8 @@ import type { ImageHeader, ImageLimits, InspectedImage } from './image-probe';
  * ImageError with a stable code.
  */
 
-/** The decoders a result can report. */
-export type DecoderName = 'jimp' | 'sharp';
+/** The decoders a result can report: the decoders the table of formats knows. */
+export type DecoderName = keyof FormatDecoders<Dimensions>;
 /**
  * What callers choose from: `auto` takes sharp (libvips, shrink-on-load) when it loads, else jimp (pure
  * JavaScript, nothing native to ship).

@@ -2,6 +2,7 @@ import { imageSize } from 'image-size';
 import { ErrorCode, ImageError } from './errors';
 import {
   type DecodedFormatDescriptor,
+  type FormatDecoders,
   IMAGE_FORMATS,
   IMAGE_SIZE_TYPE_NAMES,
   type ImageFormat,
@@ -51,7 +52,12 @@ function notDecodable(bytes: Uint8Array, name: string | undefined): ImageError {
  * the decoders would trust blindly (counts, offsets, frame and tile sizes, scan counts) are checked too.
  * The walk's layout comes with the answer, for the decoder.
  */
-export function inspectImage(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LIMITS): InspectedImage {
+export function inspectImage(
+  bytes: Uint8Array,
+  limits: ImageLimits = DEFAULT_LIMITS,
+  /** The decoders at hand: a format none of them takes is refused by name before its header is walked. */
+  decoders: readonly (keyof FormatDecoders<Dimensions>)[] = ['jimp'],
+): InspectedImage {
   if (bytes.length === 0) throw new ImageError(ErrorCode.EMPTY_IMAGE, 'the file is empty (0 bytes)');
   if (bytes.length > limits.maxBytes) {
     throw new ImageError(
@@ -60,7 +66,9 @@ export function inspectImage(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LI
     );
   }
   const descriptor = IMAGE_FORMATS.find((f) => f.matches(bytes));
-  if (!descriptor?.walk) throw notDecodable(bytes, descriptor?.name);
+  if (!descriptor?.walk || !decoders.some((d) => descriptor.decoders[d])) {
+    throw notDecodable(bytes, descriptor?.name);
+  }
   const format = descriptor as DecodedFormatDescriptor<ImageFormat>;
   let layout: Dimensions;
   try {
@@ -74,7 +82,11 @@ export function inspectImage(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LI
 }
 
 /** Format and pixel dimensions from the header alone, limits enforced (see `inspectImage`). */
-export function probeImage(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LIMITS): ImageHeader {
-  const { format, width, height } = inspectImage(bytes, limits);
+export function probeImage(
+  bytes: Uint8Array,
+  limits: ImageLimits = DEFAULT_LIMITS,
+  decoders: readonly (keyof FormatDecoders<Dimensions>)[] = ['jimp'],
+): ImageHeader {
+  const { format, width, height } = inspectImage(bytes, limits, decoders);
   return { format, width, height };
 }

@@ -77,17 +77,18 @@ const SHARP_DIFFERS: Record<string, { expect: Expectation; why: string }> = {
   'interlaced-zlib-bomb.png': { expect: 'classified', why: 'libpng inflates only the rows it needs' },
   'arithmetic.jpg': {
     expect: 'classified',
-    why: 'libjpeg-turbo decodes arithmetic coding; this crafted frame type is not detectably damaged',
-  },
-  'lossless.jpg': {
-    expect: ErrorCode.CORRUPT_IMAGE,
-    why: 'a lossless frame header over baseline data: libjpeg-turbo finds it damaged',
+    why: 'mozjpeg decodes arithmetic coding; this crafted frame type is not detectably damaged',
   },
   'fax.tif': {
     expect: ErrorCode.CORRUPT_IMAGE,
     why: 'fax compression on 8-bit samples is invalid: libtiff reads fax only as 1-bit',
   },
   'cmyk.tif': { expect: 'classified', why: 'libvips converts CMYK to sRGB' },
+  'photo.webp': {
+    expect: ErrorCode.CORRUPT_IMAGE,
+    why: 'libvips reads WebP, and this header holds no VP8 frame',
+  },
+  'photo.real.webp': { expect: 'classified', why: 'libvips reads WebP' },
 };
 
 /** What a case must come to with the given decoder. */

@@ -20,11 +20,16 @@ export interface JimpHooks<Layout> {
   orientation?: (bytes: Uint8Array) => number;
 }
 
+/** How libvips (through sharp) is driven for a format it reads. */
+export interface SharpHooks<Layout> {
+  /** Refuses, by name, the variants libvips cannot read (before it is asked to). */
+  assertReads?: (layout: Layout) => void;
+}
+
 /** The decoders that take a format, with what each needs to know about it. */
 export interface FormatDecoders<Layout> {
   jimp?: JimpHooks<Layout>;
-  /** libvips (through sharp) reads the format. */
-  sharp?: true;
+  sharp?: SharpHooks<Layout>;
 }
 
 /**

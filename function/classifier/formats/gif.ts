@@ -56,5 +56,5 @@ export const gifFormat = decodedFormat({
   matches: (b) => ascii(b, 0, 4) === 'GIF8',
   extensions: ['.gif'],
   walk: inspectGif,
-  decoders: { jimp: { mime: 'image/gif' }, sharp: true },
+  decoders: { jimp: { mime: 'image/gif' }, sharp: {} },
 });

@@ -5,12 +5,13 @@ import { jpegFormat } from './jpeg';
 import { NAMED_ONLY_FORMATS } from './named-only';
 import { pngFormat } from './png';
 import { tiffFormat } from './tiff';
+import { webpFormat } from './webp';
 
 /**
  * The table of image formats: one descriptor a row, each in its format's own file (magic bytes,
  * extensions, header walk and limits, decoders). A new format is one file and one row here.
  */
-export const DECODED_FORMATS = [jpegFormat, pngFormat, bmpFormat, gifFormat, tiffFormat] as const;
+export const DECODED_FORMATS = [jpegFormat, pngFormat, bmpFormat, gifFormat, tiffFormat, webpFormat] as const;
 
 /** The formats the classifier reads, by their id in results. */
 export type ImageFormat = (typeof DECODED_FORMATS)[number]['id'];
@@ -31,5 +32,11 @@ const list = (names: readonly string[]): string =>
 /** What to send instead, in refusals: the formats every decoder (jimp included) reads. */
 export const SUPPORTED_HINT = `send a ${list(DECODED_FORMATS.filter((f) => f.decoders.jimp).map((f) => f.name))} image`;
 
-export type { DecodedFormatDescriptor, ImageFormatDescriptor, JimpHooks } from './descriptor';
+export type {
+  DecodedFormatDescriptor,
+  FormatDecoders,
+  ImageFormatDescriptor,
+  JimpHooks,
+  SharpHooks,
+} from './descriptor';
 export { IMAGE_SIZE_TYPE_NAMES } from './named-only';

@@ -176,6 +176,18 @@ export function assertJpegJsReads(layout: JpegLayout): void {
   }
 }
 
+/** Frame types mozjpeg (the JPEG decoder in sharp's libvips) cannot read; it reads arithmetic coding. */
+const NOT_FOR_MOZJPEG = new Set([0xc3, 0xc5, 0xc6, 0xc7, 0xcb, 0xcd, 0xce, 0xcf]);
+
+/** What libvips in sharp cannot read: refused with a name instead of libjpeg's message. */
+export function assertMozjpegReads(layout: JpegLayout): void {
+  if (NOT_FOR_MOZJPEG.has(layout.frame)) throw unsupported(UNSUPPORTED_FRAMES[layout.frame] as string);
+  if (layout.precision !== 8) throw unsupported(`a ${layout.precision}-bit JPEG`);
+  if (![1, 3, 4].includes(layout.components)) {
+    throw unsupported(`a JPEG with ${layout.components} colour components`);
+  }
+}
+
 /**
  * The EXIF Orientation (1–8) of a JPEG, from its first APP1 "Exif" segment; 1 when absent or unreadable.
  * Only this one tag is read, with every offset checked against the segment.
@@ -246,6 +258,6 @@ export const jpegFormat = decodedFormat({
       }),
       orientation: jpegOrientation,
     },
-    sharp: true,
+    sharp: { assertReads: assertMozjpegReads },
   },
 });

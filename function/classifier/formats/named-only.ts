@@ -17,7 +17,6 @@ export const NAMED_ONLY_FORMATS: readonly ImageFormatDescriptor[] = [
   namedOnly('pdf', 'PDF', (b) => ascii(b, 0, 5) === '%PDF-'),
   namedOnly('svg', 'SVG', (b) => /<svg[\s>]/i.test(ascii(b, 0, 1024))),
   namedOnly('heif', 'HEIC/AVIF', (b) => ascii(b, 4, 8) === 'ftyp'),
-  namedOnly('webp', 'WebP', (b) => ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP'),
   namedOnly('zip', 'ZIP', (b) => ascii(b, 0, 4) === 'PK\u0003\u0004'),
   namedOnly('bigtiff', 'BigTIFF', (b) => ascii(b, 0, 4) === 'II+\u0000' || ascii(b, 0, 4) === 'MM\u0000+'),
 ];

@@ -136,6 +136,6 @@ export const pngFormat = decodedFormat({
         return bytes;
       },
     },
-    sharp: true,
+    sharp: {},
   },
 });

@@ -223,7 +223,14 @@ export function inspectTiff(bytes: Uint8Array, limits: ImageLimits): TiffLayout 
       `the TIFF's ${bitsPerPixel}-bit pixels need ${Math.ceil(raw / 2 ** 20)} MB to decode, over the limit of ${Math.floor((limits.maxPixels * RAW_BYTES_PER_PIXEL) / 2 ** 20)} MB`,
     );
   }
-  const blocks = layoutBlocks(dir, { width, height, compression, raw, rowBytes }, limits);
+  // Separate planes (PlanarConfiguration 2) list the strips or tiles of each sample's plane in turn.
+  const planes = (dir.first(TAG.planarConfiguration) ?? 1) === 2 ? samplesPerPixel : 1;
+  const blockRowBytes = planes > 1 ? (w: number) => Math.ceil((w * bitsPerSample) / 8) : rowBytes;
+  const blocks = layoutBlocks(
+    dir,
+    { width, height, compression, raw, rowBytes: blockRowBytes, planes },
+    limits,
+  );
   for (const block of blocks) {
     if (!r.has(block.offset, block.length))
       throw corrupt(NAME, 'a strip or tile runs past the end of the file');
@@ -300,10 +307,18 @@ function unsupportedLayout(what: string): never {
 
 function layoutBlocks(
   dir: Directory,
-  image: { width: number; height: number; compression: number; raw: number; rowBytes: (w: number) => number },
+  image: {
+    width: number;
+    height: number;
+    compression: number;
+    raw: number;
+    /** Bytes of one row of a strip or tile (one sample's worth when the planes are separate). */
+    rowBytes: (w: number) => number;
+    planes: number;
+  },
   limits: ImageLimits,
 ): TiffBlock[] {
-  const { width, height, rowBytes } = image;
+  const { width, height, rowBytes, planes } = image;
   const tileWidth = dir.first(TAG.tileWidth);
   if (tileWidth !== undefined) {
     const tileLength = dir.first(TAG.tileLength) ?? 0;
@@ -315,7 +330,7 @@ function layoutBlocks(
     }
     const offsets = dir.values(TAG.tileOffsets) ?? dir.values(TAG.stripOffsets);
     const counts = dir.values(TAG.tileByteCounts);
-    const tiles = Math.ceil(width / tileWidth) * Math.ceil(height / tileLength);
+    const tiles = Math.ceil(width / tileWidth) * Math.ceil(height / tileLength) * planes;
     if (!offsets || !counts || offsets.length < tiles || counts.length < tiles || offsets.length > tiles) {
       throw corrupt(
         NAME,
@@ -334,7 +349,7 @@ function layoutBlocks(
   if (rowsPerStrip < 1) throw corrupt(NAME, 'it declares 0 rows a strip');
   const offsets = dir.values(TAG.stripOffsets);
   if (!offsets || offsets.length === 0) throw corrupt(NAME, 'it has no image data (no strip offsets)');
-  const strips = Math.ceil(height / rowsPerStrip);
+  const strips = Math.ceil(height / rowsPerStrip) * planes;
   if (offsets.length > strips)
     throw corrupt(NAME, `it lists ${offsets.length} strips for ${strips} strips of rows`);
   // utif2 reads a single uncompressed strip by the image size, whatever its byte count says.
@@ -473,6 +488,6 @@ export const tiffFormat = decodedFormat({
         return firstPageOnly(bytes, layout);
       },
     },
-    sharp: true,
+    sharp: {},
   },
 });
