@@ -188,10 +188,7 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
   }
 
   const model: ModelInfo = {
-    name:
-      manifest.name ??
-      predictor.facts?.name ??
-      path.basename(located.labelDirs.length ? located.dir : located.path),
+    name: manifest.name ?? predictor.facts?.name ?? located.defaultName,
     format: located.format,
     inputSize: [spec.height, spec.width],
     classes: outputs - background,

@@ -20,6 +20,8 @@ export interface LocatedModel {
   manifestDir: string;
   /** Folders searched for a label file by convention (none for a single model file). */
   labelDirs: string[];
+  /** The name the model goes by when neither the manifest nor the file names it: folder or file stem. */
+  defaultName: string;
 }
 
 async function readManifest(dirs: string[]): Promise<{ manifest: ModelManifest; manifestDir: string }> {
@@ -53,13 +55,9 @@ export async function locateModel(dir: string): Promise<LocatedModel> {
         `${root} is not a model file this classifier reads (a .tflite)`,
       );
     }
-    return {
-      dir: path.dirname(root),
-      ...found,
-      manifest: {},
-      manifestDir: path.dirname(root),
-      labelDirs: [],
-    };
+    const dir = path.dirname(root);
+    const defaultName = path.basename(root, path.extname(root));
+    return { dir, ...found, manifest: {}, manifestDir: dir, labelDirs: [], defaultName };
   }
   if (!info?.isDirectory()) {
     throw new ModelError(
@@ -77,7 +75,7 @@ export async function locateModel(dir: string): Promise<LocatedModel> {
     const found = await detectModel(candidate);
     if (found) {
       const labelDirs = [...new Set([root, path.dirname(found.path), manifestDir])];
-      return { dir: root, ...found, manifest, manifestDir, labelDirs };
+      return { dir: root, ...found, manifest, manifestDir, labelDirs, defaultName: path.basename(root) };
     }
   }
   const kinds = [...new Set(FORMAT_ENTRIES.map(([, entry]) => entry.looksLike))].join(', ');
