@@ -11,6 +11,8 @@ export const LABEL_FILES: readonly string[] = [
   'labels.txt',
   'imagenet_labels_1001.json',
   'imagenet_classes_1000.json',
+  // TensorFlow Lite's and Coral's name for the 1001 ImageNet labels, background first.
+  'imagenet_labels.txt',
   'metadata.json',
 ];
 

@@ -30,7 +30,9 @@ describe('the generated FlatBuffers accessors', () => {
 
   it('declare the builtin options at the indices of the upstream schema', async () => {
     // A union member at the wrong index would read one options table as another.
-    const { BuiltinOptions, BuiltinOperator } = await import('../../../function/classifier/tflite/generated/tflite-schema');
+    const { BuiltinOptions, BuiltinOperator } = await import(
+      '../../../function/classifier/tflite/generated/tflite-schema'
+    );
     expect(BuiltinOptions.Conv2DOptions).to.equal(1);
     expect(BuiltinOptions.Pool2DOptions).to.equal(5);
     expect(BuiltinOptions.FullyConnectedOptions).to.equal(8);

@@ -22,7 +22,10 @@ function expectedTop5(provenance: string): Map<string, number[]> {
   for (const line of provenance.split('\n')) {
     const match = /^\| ([\w.]+\.(?:jpg|bmp)) \| (.+) \|$/.exec(line);
     if (!match?.[1] || !match[2]) continue;
-    rows.set(match[1], [...match[2].matchAll(/\((\d+)\) [\d.]+%/g)].map((m) => Number(m[1])));
+    rows.set(
+      match[1],
+      [...match[2].matchAll(/\((\d+)\) [\d.]+%/g)].map((m) => Number(m[1])),
+    );
   }
   return rows;
 }
@@ -57,7 +60,9 @@ describe('the shared TensorFlow Lite classifiers give the top-5 of their PROVENA
       const [size] = predictor.inputSize ?? [224];
       const imageFiles = [
         ...readdirSync(images).map((f) => path.join(images, f)),
-        ...(photosDir() ? readdirSync(photosDir() as string).map((f) => path.join(photosDir() as string, f)) : []),
+        ...(photosDir()
+          ? readdirSync(photosDir() as string).map((f) => path.join(photosDir() as string, f))
+          : []),
       ].filter((f) => expected.has(path.basename(f)));
       expect(imageFiles.length, 'images with an expected top-5').to.be.at.least(5);
       try {
