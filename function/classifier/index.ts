@@ -1,4 +1,4 @@
-export { BACKENDS, type BackendChoice, type BackendName } from './backend';
+export { BACKENDS, type BackendChoice, type BackendName, selectBackend } from './backend';
 export {
   type ClassificationResult,
   type Classifier,
@@ -9,12 +9,28 @@ export {
   type ModelInfo,
   type Timings,
 } from './classifier';
-export { DECODERS, type DecoderChoice, type DecoderName } from './decoder';
-export { ErrorCode, ImageError, isImageError, LambdaVisionError, ModelError } from './errors';
+export { decodeWithJimp } from './decode-jimp';
+export { DECODERS, type DecoderChoice, type DecoderName, type RgbaImage } from './decoder';
+export {
+  codesIn,
+  ERROR_CODES,
+  ErrorCode,
+  type ErrorKind,
+  type ErrorScope,
+  errorKind,
+  ImageError,
+  isErrorCode,
+  isImageError,
+  LambdaVisionError,
+  ModelError,
+} from './errors';
 export { IMAGE_EXTENSIONS } from './formats/index';
 export { DEFAULT_LIMITS, type ImageHeader, type ImageLimits, probeImage } from './image-probe';
-export { LABEL_FILES } from './labels';
+export { LABEL_FILES, loadLabels } from './labels';
 export { MANIFEST_FILE, type ModelManifest } from './manifest';
-export type { ResizeMode } from './preprocess';
+export { fileSystemHandler, locateModel } from './model-files';
+export { moduleRequire } from './module-require';
+export { type PreprocessSpec, type ResizeMode, toInputTensor } from './preprocess';
 export { formatOriginalLine } from './score-line';
-export type { Prediction } from './top-k';
+export { useSingleKernelRelu6 } from './single-kernel-relu6';
+export { type Prediction, topK } from './top-k';

@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { loadClassifier } from '../../function/classifier';
-import { decodeWithJimp } from '../../function/classifier/decode-jimp';
-import { DEFAULT_LIMITS, probeImage } from '../../function/classifier/image-probe';
+import { DEFAULT_LIMITS, decodeWithJimp, loadClassifier, probeImage } from '../../function/classifier';
 import {
   encodeJpeg,
   exifOrientationSegment,

@@ -1,9 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { type Classifier, loadClassifier } from '../../function/classifier';
-import { decodeWithJimp } from '../../function/classifier/decode-jimp';
-import { DEFAULT_LIMITS, probeImage } from '../../function/classifier/image-probe';
+import {
+  type Classifier,
+  DEFAULT_LIMITS,
+  decodeWithJimp,
+  loadClassifier,
+  probeImage,
+} from '../../function/classifier';
 import { loadSharp } from '../support/hostile-corpus';
 import {
   encodeBmp,
