@@ -17,10 +17,11 @@ export const CONFIGS = {
   sharp: 'tfjs wasm + sharp decoder',
   onnx: 'onnxruntime-node (1 thread) + jimp',
   cpu: 'tfjs cpu backend + jimp',
+  peer: 'peer: sharp shrink-on-load + onnxruntime-node (1 thread), own process',
 } as const;
 export type ConfigName = keyof typeof CONFIGS;
 
-export const COLD_ENGINES = ['wasm', 'cpu', 'tensorflow', 'onnxruntime'] as const;
+export const COLD_ENGINES = ['wasm', 'deployed', 'cpu', 'tensorflow', 'onnxruntime', 'peer'] as const;
 export type ColdEngine = (typeof COLD_ENGINES)[number];
 
 export type Failure = { error: string };

@@ -45,7 +45,7 @@ const BUNDLE_OPTIONS_SOURCE = 'scripts/lib/bundle-options.ts';
 /** Repeats per mode: full keeps the whole run to a few minutes on 2 cores; quick stays under a minute. */
 const PLAN = {
   full: {
-    cold: { wasm: 5, cpu: 3, onnxruntime: 5 },
+    cold: { wasm: 5, deployed: 5, cpu: 3, onnxruntime: 5, peer: 5 },
     warm: {
       small: { warmup: 3, repeats: 30 },
       medium: { warmup: 2, repeats: 15 },
@@ -59,7 +59,7 @@ const PLAN = {
     zip: true,
   },
   quick: {
-    cold: { wasm: 1, cpu: 1, onnxruntime: 1 },
+    cold: { wasm: 1, deployed: 1, cpu: 1, onnxruntime: 1, peer: 1 },
     warm: {
       small: { warmup: 1, repeats: 3 },
       medium: { warmup: 1, repeats: 3 },
@@ -95,6 +95,8 @@ function engineFor(config: ConfigName): Engine {
       return { engine: 'tfjs', backend: 'cpu', decoder: 'jimp' };
     case 'onnx':
       return { engine: 'onnx', threads: 1 };
+    case 'peer':
+      return { engine: 'peer' };
   }
 }
 
@@ -108,10 +110,13 @@ async function coldStarts(
   const plan = PLAN[options.quick ? 'quick' : 'full'].cold;
   const engines: Array<[ColdEngine, number]> = [
     ['wasm', plan.wasm],
+    // As deployed: Decoder=auto with the decoder layer, i.e. sharp.
+    ['deployed', plan.deployed],
     ['cpu', plan.cpu],
     // Not installable here (its install downloads libtensorflow): one attempt records why.
     ['tensorflow', 1],
     ['onnxruntime', onnxFile ? plan.onnxruntime : 0],
+    ['peer', onnxFile ? plan.peer : 0],
   ];
   const entries: ColdStartEntry[] = [];
   for (const [engine, repeats] of engines) {
@@ -120,7 +125,11 @@ async function coldStarts(
     const job: ColdStartJob =
       engine === 'onnxruntime'
         ? { ...base, engine: 'onnx', threads: 1 }
-        : { ...base, engine: 'tfjs', backend: engine, decoder: 'jimp' };
+        : engine === 'peer'
+          ? { ...base, engine: 'peer' }
+          : engine === 'deployed'
+            ? { ...base, engine: 'tfjs', backend: 'wasm', decoder: 'auto' }
+            : { ...base, engine: 'tfjs', backend: engine, decoder: 'jimp' };
     const runs: ColdStartEntry['runs'] = [];
     let error: string | undefined;
     for (let i = 0; i < repeats; i++) {
@@ -157,7 +166,9 @@ async function warmLatency(
   log: Log,
 ): Promise<WarmEntry[]> {
   const plan = PLAN[options.quick ? 'quick' : 'full'];
-  const configs = (Object.keys(CONFIGS) as ConfigName[]).filter((c) => c !== 'onnx' || onnxFile);
+  const configs = (Object.keys(CONFIGS) as ConfigName[]).filter(
+    (c) => (c !== 'onnx' && c !== 'peer') || onnxFile,
+  );
   const entries = new Map<ConfigName, WarmEntry>(
     configs.map((config) => [
       config,
