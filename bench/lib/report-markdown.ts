@@ -490,6 +490,47 @@ function costSection(results: BenchResults): string[] {
 }
 
 /** The Markdown report of one run; `chartFile` is the SVG's name relative to the report. */
+function sweepSection(results: BenchResults, chartFile: string): string[] {
+  const sweep = results.sweep;
+  if (!sweep) return ['Not run (--quick runs skip it).'];
+  if ('skipped' in sweep) return [`Skipped: ${sweep.skipped}.`];
+  const rows = sweep.points.map((p) => [
+    String(p.memoryMb),
+    p.vcpu.toFixed(2),
+    ms(p.durationMs.medium),
+    ms(p.durationMs.large),
+    usd(p.usdPerMillion.x86_64.medium ?? Number.NaN),
+    usd(p.usdPerMillion.x86_64.large ?? Number.NaN),
+    usd(p.usdPerMillion.arm64.medium ?? Number.NaN),
+    usd(p.usdPerMillion.arm64.large ?? Number.NaN),
+    x(ratio(p.usdPerMillion.x86_64.large ?? Number.NaN, p.usdPerMillion.x86_64.medium ?? Number.NaN)),
+  ]);
+  return [
+    `The deployed pipeline (tfjs wasm, decoder ${sweep.decoder}) in a fresh process under a CPU quota of memory ÷ 1,769 MB of one core, in a cgroup made for each size and removed after it (${sweep.cgroup}); warm medians. ` +
+      "arm64 prices apply x86_64 durations: this machine has no arm64 core, so they show the price difference, not Graviton's speed. " +
+      'A quota caps CPU time; it does not give more than this machine has, so sizes above 1 vCPU are bounded by the cores the other load leaves.',
+    '',
+    table(
+      [
+        'memory MB',
+        'vCPU',
+        '2 MP ms',
+        '12 MP ms',
+        'x86 2 MP $/M',
+        'x86 12 MP $/M',
+        'arm 2 MP $/M',
+        'arm 12 MP $/M',
+        '12 MP ÷ 2 MP cost',
+      ],
+      rows,
+    ),
+    '',
+    `Chosen: **${sweep.chosenMb} MB**, ${sweep.why}.`,
+    '',
+    `![cost by memory](${chartFile.replace(/\.svg$/, '-sweep.svg')})`,
+  ];
+}
+
 export function renderReport(results: BenchResults, chartFile: string): string {
   const m = results.machine;
   const lines: string[] = [
@@ -568,6 +609,7 @@ export function renderReport(results: BenchResults, chartFile: string): string {
   lines.push('## CLI throughput', '', ...throughputSection(results), '');
   lines.push('## Artifact sizes against Lambda limits', '', ...artifactSection(results), '');
   lines.push('## Cost per million images', '', ...costSection(results), '');
+  lines.push('## Power-tuning sweep (simulated)', '', ...sweepSection(results, chartFile), '');
   lines.push(
     '## Not measured here',
     '',

@@ -8,6 +8,7 @@ import type {
   WasmThreadsResult,
 } from './jobs/job-types';
 import type { MachineFacts } from './machine';
+import type { SweepResult } from './power-sweep';
 import type { ScenarioImage, ScenarioName } from './scenario-images';
 import type { Summary } from './stats';
 
@@ -82,6 +83,8 @@ export interface BenchResults {
   agreement?: AgreementRow[] | Failure;
   throughput: ThroughputResults;
   artifacts: { entry: string; bundleOptions: string; items: Artifact[]; zipped: boolean } | Failure;
+  /** The simulated power-tuning sweep (full runs only). */
+  sweep?: SweepResult;
   cost: {
     prices: Record<string, string | number>;
     memoryMb: number;

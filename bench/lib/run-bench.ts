@@ -21,6 +21,7 @@ import type {
 import { STAGES } from './jobs/job-types';
 import { machineFacts } from './machine';
 import { findOnnxFile } from './onnx-peer';
+import { powerSweep } from './power-sweep';
 import {
   type BenchResults,
   CONFIGS,
@@ -334,6 +335,11 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
 
     const throughputResults = await throughput(worker, options, log);
 
+    // Last: it runs the deployed pipeline under CPU quotas, in cgroups made and removed here.
+    const sweep = options.quick
+      ? undefined
+      : await powerSweep(worker, options.modelDir, scenarios, { decoder: 'auto', repeats: 5 }, log);
+
     const zip = PLAN[options.quick ? 'quick' : 'full'].zip;
     log(`artifact sizes${zip ? ' (zipping)' : ' (unzipped only in --quick)'}`);
     const artifacts = await attempt(log, 'artifact sizes', async () => {
@@ -357,6 +363,7 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
       agreement: failed(agreement) || agreement.length ? agreement : undefined,
       throughput: throughputResults,
       artifacts,
+      sweep,
       cost: {
         prices: { ...PRICES },
         memoryMb: MEMORY_MB,
