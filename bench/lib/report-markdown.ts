@@ -490,6 +490,26 @@ function costSection(results: BenchResults): string[] {
 }
 
 /** The Markdown report of one run; `chartFile` is the SVG's name relative to the report. */
+function startupSection(results: BenchResults): string[] {
+  const startup = results.startup;
+  if (!startup) return ['Not run (--quick runs skip it).'];
+  if (failed(startup)) return [`Not measured: ${startup.error}`];
+  const deployed = startup[0];
+  const rows = startup.map((v) => [
+    v.name,
+    mb(v.bundleBytes),
+    v.mapBytes ? mb(v.mapBytes) : '–',
+    ms(v.initMs),
+    deployed ? `${v.initMs >= deployed.initMs ? '+' : ''}${ms(v.initMs - deployed.initMs)}` : '–',
+    v.readableStack ? 'TypeScript file:line' : 'bundle offsets',
+  ]);
+  return [
+    "Each variant of the function bundle is evaluated in a fresh Node process (median of 5; the model load it starts runs on after), then its handler is sent a malformed event to see what the error's stack trace names.",
+    '',
+    table(['bundle', 'MB', 'map MB', 'init ms', 'vs deployed', 'stack trace'], rows),
+  ];
+}
+
 function sweepSection(results: BenchResults, chartFile: string): string[] {
   const sweep = results.sweep;
   if (!sweep) return ['Not run (--quick runs skip it).'];
@@ -609,6 +629,7 @@ export function renderReport(results: BenchResults, chartFile: string): string {
   lines.push('## CLI throughput', '', ...throughputSection(results), '');
   lines.push('## Artifact sizes against Lambda limits', '', ...artifactSection(results), '');
   lines.push('## Cost per million images', '', ...costSection(results), '');
+  lines.push('## Bundle start-up: source maps and minification', '', ...startupSection(results), '');
   lines.push('## Power-tuning sweep (simulated)', '', ...sweepSection(results, chartFile), '');
   lines.push(
     '## Not measured here',

@@ -10,6 +10,7 @@ import type {
 import type { MachineFacts } from './machine';
 import type { SweepResult } from './power-sweep';
 import type { ScenarioImage, ScenarioName } from './scenario-images';
+import type { StartupVariant } from './startup-variants';
 import type { Summary } from './stats';
 
 /** The configurations compared on the same images in the same run. `ours` is the product's default here. */
@@ -83,6 +84,8 @@ export interface BenchResults {
   agreement?: AgreementRow[] | Failure;
   throughput: ThroughputResults;
   artifacts: { entry: string; bundleOptions: string; items: Artifact[]; zipped: boolean } | Failure;
+  /** Init of the function bundle with and without source maps and minification (full runs only). */
+  startup?: StartupVariant[] | Failure;
   /** The simulated power-tuning sweep (full runs only). */
   sweep?: SweepResult;
   cost: {

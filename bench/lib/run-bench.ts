@@ -35,6 +35,7 @@ import {
   type WarmEntry,
 } from './results';
 import { prepareScenarioImages, type ScenarioImage, type ScenarioName } from './scenario-images';
+import { measureStartupVariants } from './startup-variants';
 import { median, summarize } from './stats';
 import { buildWorker, type WorkerBundle } from './worker-bundle';
 
@@ -335,6 +336,13 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
 
     const throughputResults = await throughput(worker, options, log);
 
+    const startup = options.quick
+      ? undefined
+      : await attempt(log, 'bundle start-up variants', async () => {
+          log('bundle start-up: source maps and minification');
+          return measureStartupVariants(tmpDir, options.modelDir, 5);
+        });
+
     // Last: it runs the deployed pipeline under CPU quotas, in cgroups made and removed here.
     const sweep = options.quick
       ? undefined
@@ -363,6 +371,7 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
       agreement: failed(agreement) || agreement.length ? agreement : undefined,
       throughput: throughputResults,
       artifacts,
+      startup,
       sweep,
       cost: {
         prices: { ...PRICES },
