@@ -1,6 +1,6 @@
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { expect } from 'chai';
-import { codesIn, ErrorCode, ImageError, ModelError } from '../../function/classifier';
+import { codesIn, ErrorCode, ImageError, ModelError } from '../../../function/classifier';
 import {
   createFunctionUrlHandler,
   type FunctionUrlResponse,
@@ -8,10 +8,10 @@ import {
   type OnDemandError,
   type OnDemandResult,
   statusFor,
-} from '../../function/lambda';
-import { ObjectStoreError } from '../../function/lambda/errors';
-import { handlerWithFakes, lambdaContext, type MemoryObjectStore, testConfig } from './support/fakes';
-import { loadFixture } from './support/fixtures';
+} from '../../../function/lambda';
+import { ObjectStoreError } from '../../../function/lambda/errors';
+import { handlerWithFakes, lambdaContext, type MemoryObjectStore, testConfig } from '../support/fakes';
+import { loadFixture } from '../support/fixtures';
 
 const BUCKET = 'lambdavision';
 const KEY = 'uploads/my+photo 1.jpg';
