@@ -66,3 +66,14 @@ export async function runItems<T, R>(
   for (const item of stop?.left ?? []) settle({ status: 'not-reached', item });
   return { outcomes, stop };
 }
+
+/** The loop for a source whose event is one item (an HTTP request): its one outcome. */
+export async function runItem<T, R>(
+  item: T,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+  work: (item: T, signal: AbortSignal) => Promise<R>,
+): Promise<ItemOutcome<T, R>> {
+  const { outcomes } = await runItems([item], context, work);
+  // One item in, one outcome out (runItems settles every item, reached or not).
+  return outcomes[0] as ItemOutcome<T, R>;
+}

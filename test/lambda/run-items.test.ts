@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ErrorCode, ImageError } from '../../function/classifier';
 import { MIN_DEADLINE_MARGIN_MS } from '../../function/lambda/deadline';
 import { ObjectStoreError, PermanentFailure } from '../../function/lambda/errors';
-import { type ItemOutcome, runItems } from '../../function/lambda/run-items';
+import { type ItemOutcome, runItem, runItems } from '../../function/lambda/run-items';
 import { lambdaContext } from './support/fakes';
 
 type Outcome = ItemOutcome<string, string>;
@@ -111,5 +111,15 @@ describe('runItems', () => {
 
     // Assess
     expect(signal?.aborted).to.equal(true);
+  });
+
+  it('runs a single item the same way: one outcome', async () => {
+    // Act
+    const done = await runItem('a', lambdaContext(), async (item) => item.toUpperCase());
+    const late = await runItem('b', lambdaContext(MIN_DEADLINE_MARGIN_MS - 1), async (item) => item);
+
+    // Assess
+    expect(summary(done)).to.equal('a:done:A');
+    expect(summary(late)).to.equal('b:not-reached');
   });
 });

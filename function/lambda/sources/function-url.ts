@@ -14,7 +14,7 @@ import {
 } from '../on-demand-request';
 import { classifyImage, readImage } from '../read-and-classify';
 import { type ResultSource, type SuccessResult, sourceOf, successDocument } from '../result-document';
-import { type ItemOutcome, runItems } from '../run-items';
+import { type ItemOutcome, runItem } from '../run-items';
 import { defineSource, isRecord, type SourceHandler } from './event-source';
 
 export type { FunctionUrlResponse } from '../http-response';
@@ -79,17 +79,15 @@ export function createFunctionUrlHandler(deps: HandlerDeps): SourceHandler<Funct
       // Not a Function URL event: the invocation fails, as for any bad event.
       const http = parseFunctionUrlEvent(event);
       const requestId = context.awsRequestId;
-      const [outcome] = (
-        await runItems([http], context, async (request, signal) => {
-          const parsed = route(request);
-          const classifier = await model();
-          const doc = await classify(parsed, classifier, requestId, signal);
-          print(doc.line);
-          reportClassified({ logger, metrics }, doc, itemRun(signal, 'function-url'));
-          return doc;
-        })
-      ).outcomes;
-      return answer(outcome as ItemOutcome<FunctionUrlRequest, OnDemandResult>, requestId, context);
+      const outcome = await runItem(http, context, async (request, signal) => {
+        const parsed = route(request);
+        const classifier = await model();
+        const doc = await classify(parsed, classifier, requestId, signal);
+        print(doc.line);
+        reportClassified({ logger, metrics }, doc, itemRun(signal, 'function-url'));
+        return doc;
+      });
+      return answer(outcome, requestId, context);
     });
 
   function route(http: FunctionUrlRequest): OnDemandRequest {

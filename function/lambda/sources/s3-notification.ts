@@ -1,6 +1,6 @@
 import { reportTransient } from '../classified-report';
 import { createClassifyAndStore } from '../classify-and-store';
-import { type FailureCode, PermanentFailure, RetryableRecordsError } from '../errors';
+import { type FailureCode, messageOf, PermanentFailure, RetryableRecordsError } from '../errors';
 import { type HandlerDeps, resolveDeps } from '../handler-deps';
 import { withInvocation } from '../invocation';
 import { type ObjectLocation, type SkipReason, skipReasonFor } from '../result-key';
@@ -116,14 +116,9 @@ function recordOutcome(outcome: ItemOutcome<S3ObjectRecord, RecordOutcome>): Rec
     case 'done':
       return outcome.value;
     case 'permanent': {
-      const failure = outcome.error as PermanentFailure;
-      return {
-        ...base,
-        status: 'failed',
-        ...(failure instanceof PermanentFailure && failure.result ? { result: failure.result } : {}),
-        code: outcome.code,
-        message: (outcome.error as Error).message,
-      };
+      const { error, code } = outcome;
+      const result = error instanceof PermanentFailure ? error.result : undefined;
+      return { ...base, status: 'failed', ...(result ? { result } : {}), code, message: messageOf(error) };
     }
     case 'transient':
       return { ...base, status: 'retry', code: outcome.code };

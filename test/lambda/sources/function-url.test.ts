@@ -313,6 +313,22 @@ describe('on-demand handler (Function URL, with fakes)', () => {
     });
   });
 
+  it('answers 504 DEADLINE, classifying nothing, when too little time is left to start', async () => {
+    // Prepare
+    const { handler, classifier } = setup();
+
+    // Act
+    const response = await handler(
+      request({ contentType: 'image/jpeg', body: Buffer.from('PARROT') }),
+      lambdaContext(500, 'req-late'),
+    );
+
+    // Assess
+    expect(response.statusCode).to.equal(504);
+    expect(errorOf(response).code).to.equal('DEADLINE');
+    expect(classifier.calls).to.have.length(0);
+  });
+
   it('maps every S3 failure code to a status', () => {
     for (const code of codesIn('object')) expect(statusFor(code), code).to.be.within(400, 599);
     expect(statusFor('S3_UNREACHABLE')).to.equal(503);
