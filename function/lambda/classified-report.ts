@@ -32,6 +32,7 @@ export function reportClassified(
       ? objectAttributes(doc.source, run)
       : { requestId: run.requestId, coldStart: run.isColdStart, trigger: run.trigger }),
     backend: doc.backend,
+    decoder: doc.decoder,
     model: doc.model,
     topK: doc.predictions.map((p) => ({ classId: p.classId, label: p.label, probability: p.probability })),
     image: doc.image,
