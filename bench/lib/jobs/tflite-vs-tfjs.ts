@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Classifier, loadClassifier } from '../../../function/classifier';
 import { median } from '../stats';
@@ -7,8 +7,6 @@ import { median } from '../stats';
  * The TensorFlow Lite importer side by side with the TF.js layers twin of the same weights (the shared
  * models' `tfjs/` folders are derived op-for-op from their `tflite/` file): both loaded in one process on
  * the same backend, measured alternately on the same image so machine noise falls on both alike.
- *
- *   npx tsx bench/lib/jobs/tflite-vs-tfjs.ts <shared model folder> <image> [runs]
  */
 export interface TfliteVsTfjsJob {
   kind: 'tflite-vs-tfjs';
@@ -64,18 +62,8 @@ export async function runTfliteVsTfjs(job: TfliteVsTfjsJob): Promise<TfliteVsTfj
   };
 }
 
-if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {
-  const [modelDir, image, runs] = process.argv.slice(2);
-  if (!modelDir || !image) {
-    console.error('usage: npx tsx bench/lib/jobs/tflite-vs-tfjs.ts <shared model folder> <image> [runs]');
-    process.exitCode = 2;
-  } else {
-    const result = await runTfliteVsTfjs({
-      kind: 'tflite-vs-tfjs',
-      modelDir,
-      image,
-      runs: Number(runs ?? 30),
-    });
-    console.log(JSON.stringify(result, null, 2));
-  }
-}
+/** The model folder has both a `.tflite` and its TF.js twin: the comparison applies. */
+export const hasTfliteTwin = (modelDir: string): boolean =>
+  existsSync(path.join(modelDir, 'tfjs', 'model.json')) &&
+  existsSync(path.join(modelDir, 'tflite')) &&
+  readdirSync(path.join(modelDir, 'tflite')).some((f) => f.endsWith('.tflite'));
