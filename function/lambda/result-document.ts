@@ -27,6 +27,8 @@ export interface SuccessResult extends ResultBase {
   line: string;
   model: string;
   backend: ClassificationResult['backend'];
+  /** The image decoder that read the image (jimp or sharp). */
+  decoder: ClassificationResult['decoder'];
   predictions: ClassificationResult['predictions'];
   image: ClassificationResult['image'];
   timings: ClassificationResult['timings'] & { downloadMs: number };
@@ -90,6 +92,7 @@ export function successDocument<S extends ResultSource | null>(
     line: formatOriginalLine(result),
     model: result.model,
     backend: result.backend,
+    decoder: result.decoder,
     predictions: result.predictions,
     image: result.image,
     timings: { downloadMs, ...result.timings },
