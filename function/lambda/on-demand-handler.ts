@@ -22,6 +22,8 @@ import {
   parseOnDemandRequest,
   RequestError,
 } from './on-demand-request';
+import { isRekognitionRequest } from './rekognition-protocol';
+import { createDetectLabelsSource } from './rekognition-source';
 import type { ResultSource, SuccessResult } from './result-document';
 import { METRIC } from './telemetry';
 
@@ -104,6 +106,7 @@ function refusal(status: number, code: string, message: string, requestId: strin
 export function createOnDemandHandler(deps: HandlerDeps): OnDemandHandler {
   const resolved = resolveDeps(deps);
   const { store, logger, metrics, config, print, now } = resolved;
+  const detectLabels = createDetectLabelsSource(resolved);
 
   return (event, context) =>
     withInvocation(resolved, context, async ({ isColdStart, model }) => {
@@ -111,6 +114,9 @@ export function createOnDemandHandler(deps: HandlerDeps): OnDemandHandler {
       let http: FunctionUrlRequest | undefined;
       try {
         http = parseFunctionUrlEvent(event);
+        if (isRekognitionRequest(http)) {
+          return await detectLabels(http, await model(), requestId, context.getRemainingTimeInMillis());
+        }
         const request = route(http);
         const classifier = await model();
         const doc = await classify(request, classifier, requestId, context.getRemainingTimeInMillis());
