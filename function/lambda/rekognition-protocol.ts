@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { ErrorCode } from '../classifier';
+import { ErrorCode, LambdaVisionError } from '../classifier';
 import type { ImageProperties } from '../image-properties';
 import type { DetectedLabel, LabelOptions } from '../labels';
-import { RecordErrorCode } from './errors';
 import type { FunctionUrlRequest } from './on-demand-request';
 
 /**
@@ -37,10 +36,11 @@ const STATUS: Readonly<Record<RekognitionErrorType, number>> = {
   InternalServerError: 500,
 };
 
-export class RekognitionError extends Error {
+/** A request refused in Rekognition's terms: its error type, beside the project's stable code. */
+export class RekognitionError extends LambdaVisionError {
   readonly type: RekognitionErrorType;
-  constructor(type: RekognitionErrorType, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(type: RekognitionErrorType, code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
     this.name = 'RekognitionError';
     this.type = type;
   }
@@ -50,27 +50,28 @@ export class RekognitionError extends Error {
 }
 
 /** The project's failure codes as Rekognition's error types; anything unlisted is an InternalServerError. */
-export const REKOGNITION_ERROR_FOR: Readonly<Record<string, RekognitionErrorType>> = {
+export const REKOGNITION_ERROR_FOR: Readonly<Partial<Record<ErrorCode, RekognitionErrorType>>> = {
   [ErrorCode.EMPTY_IMAGE]: RekognitionErrorType.INVALID_IMAGE_FORMAT,
   [ErrorCode.UNSUPPORTED_FORMAT]: RekognitionErrorType.INVALID_IMAGE_FORMAT,
   [ErrorCode.CORRUPT_IMAGE]: RekognitionErrorType.INVALID_IMAGE_FORMAT,
   [ErrorCode.IMAGE_TOO_LARGE]: RekognitionErrorType.IMAGE_TOO_LARGE,
-  [RecordErrorCode.OBJECT_TOO_LARGE]: RekognitionErrorType.IMAGE_TOO_LARGE,
+  [ErrorCode.OBJECT_TOO_LARGE]: RekognitionErrorType.IMAGE_TOO_LARGE,
   [ErrorCode.INVALID_OPTION]: RekognitionErrorType.INVALID_PARAMETER,
-  [RecordErrorCode.OBJECT_NOT_FOUND]: RekognitionErrorType.INVALID_S3_OBJECT,
-  [RecordErrorCode.OBJECT_NOT_READABLE]: RekognitionErrorType.INVALID_S3_OBJECT,
-  [RecordErrorCode.ACCESS_DENIED]: RekognitionErrorType.ACCESS_DENIED,
-  [RecordErrorCode.S3_THROTTLED]: RekognitionErrorType.THROTTLING,
-  [RecordErrorCode.S3_UNAVAILABLE]: RekognitionErrorType.THROTTLING,
-  [RecordErrorCode.S3_UNREACHABLE]: RekognitionErrorType.THROTTLING,
+  [ErrorCode.INVALID_PARAMETER]: RekognitionErrorType.INVALID_PARAMETER,
+  [ErrorCode.OBJECT_NOT_FOUND]: RekognitionErrorType.INVALID_S3_OBJECT,
+  [ErrorCode.OBJECT_NOT_READABLE]: RekognitionErrorType.INVALID_S3_OBJECT,
+  [ErrorCode.ACCESS_DENIED]: RekognitionErrorType.ACCESS_DENIED,
+  [ErrorCode.S3_THROTTLED]: RekognitionErrorType.THROTTLING,
+  [ErrorCode.S3_UNAVAILABLE]: RekognitionErrorType.THROTTLING,
+  [ErrorCode.S3_UNREACHABLE]: RekognitionErrorType.THROTTLING,
 };
 
-export const rekognitionErrorFor = (code: string, message: string): RekognitionError =>
-  new RekognitionError(REKOGNITION_ERROR_FOR[code] ?? RekognitionErrorType.INTERNAL_SERVER_ERROR, message);
-
-/** True when the request speaks the Rekognition protocol (an X-Amz-Target for RekognitionService). */
-export const isRekognitionRequest = (request: FunctionUrlRequest): boolean =>
-  /^RekognitionService\./.test(request.headers['x-amz-target'] ?? '');
+export const rekognitionErrorFor = (code: ErrorCode, message: string): RekognitionError =>
+  new RekognitionError(
+    REKOGNITION_ERROR_FOR[code] ?? RekognitionErrorType.INTERNAL_SERVER_ERROR,
+    code,
+    message,
+  );
 
 export const FEATURES = ['GENERAL_LABELS', 'IMAGE_PROPERTIES'] as const;
 export type Feature = (typeof FEATURES)[number];
@@ -121,7 +122,8 @@ export interface DetectLabelsRequest {
   maxDominantColors: number;
 }
 
-const invalid = (message: string) => new RekognitionError(RekognitionErrorType.INVALID_PARAMETER, message);
+const invalid = (message: string) =>
+  new RekognitionError(RekognitionErrorType.INVALID_PARAMETER, ErrorCode.INVALID_PARAMETER, message);
 
 /** Reads a DetectLabels request, or throws the RekognitionError the service would answer. */
 export function parseDetectLabelsRequest(request: FunctionUrlRequest): DetectLabelsRequest {
@@ -151,12 +153,17 @@ export function parseDetectLabelsRequest(request: FunctionUrlRequest): DetectLab
   let image: DetectLabelsImage;
   if (Bytes !== undefined) {
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(Bytes) || Bytes.length % 4 !== 0) {
-      throw new RekognitionError(RekognitionErrorType.INVALID_IMAGE_FORMAT, 'Image.Bytes is not base64');
+      throw new RekognitionError(
+        RekognitionErrorType.INVALID_IMAGE_FORMAT,
+        ErrorCode.UNSUPPORTED_FORMAT,
+        'Image.Bytes is not base64',
+      );
     }
     const bytes = Buffer.from(Bytes, 'base64');
     if (bytes.length > MAX_IMAGE_BYTES) {
       throw new RekognitionError(
         RekognitionErrorType.IMAGE_TOO_LARGE,
+        ErrorCode.IMAGE_TOO_LARGE,
         `Image.Bytes is ${bytes.length} bytes, above the ${MAX_IMAGE_BYTES} allowed: put larger images in S3`,
       );
     }

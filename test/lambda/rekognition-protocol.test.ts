@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import { ErrorCode } from '../../function/classifier';
-import { RecordErrorCode } from '../../function/lambda/errors';
+import { eventKindOf } from '../../function/lambda/index';
 import type { FunctionUrlRequest } from '../../function/lambda/on-demand-request';
 import {
   DETECT_LABELS_TARGET,
   detectLabelsResponse,
-  isRekognitionRequest,
   MAX_IMAGE_BYTES,
   parseDetectLabelsRequest,
   RekognitionError,
@@ -41,9 +40,16 @@ const refusal = (body: unknown, headers?: Record<string, string>): RekognitionEr
 const PNG_BASE64 = Buffer.from([0x89, 0x50, 0x4e, 0x47]).toString('base64');
 
 describe('the Rekognition DetectLabels protocol', () => {
-  it('recognises a request by its X-Amz-Target', () => {
-    expect(isRekognitionRequest(request({}))).to.equal(true);
-    expect(isRekognitionRequest(request({}, { 'x-amz-target': '' }))).to.equal(false);
+  it('is the event source of a Function URL request with a RekognitionService X-Amz-Target', () => {
+    const event = (headers: Record<string, string>) => ({
+      version: '2.0',
+      rawPath: '/',
+      headers,
+      requestContext: { http: { method: 'POST', path: '/' } },
+    });
+    expect(eventKindOf(event({ 'x-amz-target': DETECT_LABELS_TARGET }))).to.equal('rekognition');
+    expect(eventKindOf(event({ 'x-amz-target': 'RekognitionService.DetectFaces' }))).to.equal('rekognition');
+    expect(eventKindOf(event({ 'content-type': 'image/jpeg' }))).to.equal('function-url');
   });
 
   it('reads image bytes, limits, features, filters and colour count', () => {
@@ -110,16 +116,16 @@ describe('the Rekognition DetectLabels protocol', () => {
   });
 
   it("maps the project's failure codes to Rekognition's error types", () => {
-    const typeOf = (code: string) => rekognitionErrorFor(code, 'why').type;
+    const typeOf = (code: ErrorCode) => rekognitionErrorFor(code, 'why').type;
     expect(typeOf(ErrorCode.UNSUPPORTED_FORMAT)).to.equal('InvalidImageFormatException');
     expect(typeOf(ErrorCode.CORRUPT_IMAGE)).to.equal('InvalidImageFormatException');
     expect(typeOf(ErrorCode.IMAGE_TOO_LARGE)).to.equal('ImageTooLargeException');
-    expect(typeOf(RecordErrorCode.OBJECT_TOO_LARGE)).to.equal('ImageTooLargeException');
-    expect(typeOf(RecordErrorCode.OBJECT_NOT_FOUND)).to.equal('InvalidS3ObjectException');
-    expect(typeOf(RecordErrorCode.ACCESS_DENIED)).to.equal('AccessDeniedException');
-    expect(typeOf(RecordErrorCode.S3_THROTTLED)).to.equal('ThrottlingException');
-    expect(typeOf(RecordErrorCode.UNEXPECTED)).to.equal('InternalServerError');
-    expect(rekognitionErrorFor(RecordErrorCode.UNEXPECTED, 'why').status).to.equal(500);
+    expect(typeOf(ErrorCode.OBJECT_TOO_LARGE)).to.equal('ImageTooLargeException');
+    expect(typeOf(ErrorCode.OBJECT_NOT_FOUND)).to.equal('InvalidS3ObjectException');
+    expect(typeOf(ErrorCode.ACCESS_DENIED)).to.equal('AccessDeniedException');
+    expect(typeOf(ErrorCode.S3_THROTTLED)).to.equal('ThrottlingException');
+    expect(typeOf(ErrorCode.UNEXPECTED)).to.equal('InternalServerError');
+    expect(rekognitionErrorFor(ErrorCode.UNEXPECTED, 'why').status).to.equal(500);
   });
 
   it('sends an error as Rekognition does: __type, Message, x-amzn-errortype', () => {
