@@ -57,6 +57,8 @@ export interface ClassificationResult {
   timings: Timings;
   /** The decoded pixels (RGBA, upright, possibly already shrunk by the decoder), when `keepPixels` asked. */
   pixels?: DecodedImage;
+  /** Every class, best first, whatever `topK` and `minConfidence` say, when `allProbabilities` asked. */
+  probabilities?: Prediction[];
 }
 
 export interface ClassifyOptions {
@@ -66,6 +68,8 @@ export interface ClassifyOptions {
   minConfidence?: number;
   /** Return the decoded pixels too, for callers that look at the image itself (colours, sharpness). */
   keepPixels?: boolean;
+  /** Return every class's probability too, for callers that sum them (labels with parents). */
+  allProbabilities?: boolean;
 }
 
 export interface Classifier {
@@ -242,6 +246,16 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
           totalMs: round(end - start),
         },
         ...(classifyOptions.keepPixels ? { pixels: image } : {}),
+        ...(classifyOptions.allProbabilities
+          ? {
+              probabilities: topK(scores, {
+                kind: output,
+                background,
+                labels: labels.labels,
+                topK: model.classes,
+              }),
+            }
+          : {}),
       };
     },
     dispose: () => predictor.dispose(),

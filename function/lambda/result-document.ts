@@ -1,4 +1,5 @@
 import { type ClassificationResult, formatOriginalLine } from '../classifier';
+import { type DetectedLabel, detectLabels } from '../labels';
 import type { FailureCode } from './errors';
 import type { StoredObject } from './object-store';
 
@@ -28,6 +29,11 @@ export interface SuccessResult extends ResultBase {
   model: string;
   backend: ClassificationResult['backend'];
   predictions: ClassificationResult['predictions'];
+  /**
+   * General labels with parents, as DetectLabels answers by default (confidence 0..100, at least 55):
+   * present when the classification kept every class's probability.
+   */
+  labels?: DetectedLabel[];
   image: ClassificationResult['image'];
   timings: ClassificationResult['timings'] & { downloadMs: number };
 }
@@ -91,6 +97,7 @@ export function successDocument<S extends ResultSource | null>(
     model: result.model,
     backend: result.backend,
     predictions: result.predictions,
+    ...(result.probabilities ? { labels: detectLabels(result.probabilities) } : {}),
     image: result.image,
     timings: { downloadMs, ...result.timings },
     requestId: meta.requestId,

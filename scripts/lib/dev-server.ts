@@ -14,6 +14,7 @@ import {
   S3ObjectStore,
 } from '../../function/lambda';
 import { CliError } from '../cli/cli-error';
+import { devPage } from './dev-page';
 import { type FunctionUrlServer, startFunctionUrlServer } from './function-url-server';
 import { localContext } from './local-context';
 import { LOCAL_S3_CREDENTIALS, LOCAL_S3_REGION, type S3NotificationRecord, startLocalS3 } from './local-s3';
@@ -160,6 +161,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       port: apiPort,
       functionName,
       say,
+      pages: devPage({
+        s3: s3.client(),
+        bucket,
+        resultsBucket: config.resultsBucket ?? bucket,
+        resultsPrefix: config.resultsPrefix,
+      }),
     });
   } catch (cause) {
     await s3.close();

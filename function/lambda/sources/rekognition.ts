@@ -73,12 +73,12 @@ export function createRekognitionHandler(deps: HandlerDeps): SourceHandler<Funct
     const result = await classifyImage(
       classifier,
       bytes,
-      { topK: classifier.model.classes, keepPixels: wantsProperties },
+      { topK: 1, allProbabilities: true, keepPixels: wantsProperties },
       object,
     );
     print(formatOriginalLine(result));
     const labels = request.features.has('GENERAL_LABELS')
-      ? detectLabels(result.predictions, request.labels)
+      ? detectLabels(result.probabilities ?? result.predictions, request.labels)
       : undefined;
     const properties =
       wantsProperties && result.pixels
