@@ -35,6 +35,16 @@ export {
   type PutObjectResult,
   type StoredObject,
 } from './object-store';
+export {
+  AMZ_JSON,
+  DETECT_LABELS_TARGET,
+  type DetectLabelsRequest,
+  detectLabelsResponse,
+  parseDetectLabelsRequest,
+  REKOGNITION_ERROR_FOR,
+  RekognitionError,
+  RekognitionErrorType,
+} from './rekognition-protocol';
 export type {
   ErrorResult,
   ObjectToClassify,
@@ -68,6 +78,7 @@ export {
   type OnDemandResult,
   statusFor,
 } from './sources/function-url';
+export { createRekognitionHandler } from './sources/rekognition';
 export {
   type BatchArguments,
   type BatchTaskStatus,
