@@ -97,6 +97,8 @@ export function devInstructions(
       'On demand (the Function URL, locally without IAM):',
       `  curl --data-binary @photo.jpg '${apiEndpoint}/classify?topK=3'`,
       `  curl -H 'Content-Type: application/json' -d '{"s3": {"bucket": "${bucket}", "key": "${config.uploadPrefix}photo.jpg"}}' '${apiEndpoint}/classify'`,
+      `  aws rekognition detect-labels --image-bytes fileb://photo.jpg --endpoint-url ${apiEndpoint}`,
+      `A page to try it (labels, colours, the latest uploads): ${apiEndpoint}/`,
     );
   }
   return lines.join('\n');
