@@ -48,7 +48,7 @@ export const MAX_DOMINANT_COLORS = 12;
 // Properties are computed on copies at most this many pixels on their longer side: the global statistics
 // and the palette barely move below it. Colours take the smaller copy: quantising costs per pixel.
 const WORKING_SIDE = 256;
-const COLOR_SIDE = 128;
+const COLOR_SIDE = 64;
 
 /** Box-averages the image down so its longer side is at most `side` pixels (never enlarges). */
 export function shrink(image: RgbaPixels, side = WORKING_SIDE): RgbaPixels {
