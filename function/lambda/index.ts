@@ -25,16 +25,7 @@ export {
 } from './errors';
 export type { HandlerDeps } from './handler-deps';
 export type { FunctionUrlResponse } from './http-response';
-export {
-  bareEtag,
-  type GetObjectRequest,
-  type HeadObjectRequest,
-  type ObjectHead,
-  type ObjectStore,
-  type PutObjectRequest,
-  type PutObjectResult,
-  type StoredObject,
-} from './object-store';
+export * from './object-store';
 export {
   AMZ_JSON,
   DETECT_LABELS_TARGET,

@@ -28,6 +28,8 @@ export interface SuccessResult extends ResultBase {
   line: string;
   model: string;
   backend: ClassificationResult['backend'];
+  /** The image decoder that read the image (jimp or sharp). */
+  decoder: ClassificationResult['decoder'];
   predictions: ClassificationResult['predictions'];
   /**
    * General labels with parents, as DetectLabels answers by default (confidence 0..100, at least 55):
@@ -96,6 +98,7 @@ export function successDocument<S extends ResultSource | null>(
     line: formatOriginalLine(result),
     model: result.model,
     backend: result.backend,
+    decoder: result.decoder,
     predictions: result.predictions,
     ...(result.probabilities ? { labels: detectLabels(result.probabilities) } : {}),
     image: result.image,

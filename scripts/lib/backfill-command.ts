@@ -251,6 +251,7 @@ async function backfillHere(values: Values, io: BackfillIo, signal?: AbortSignal
     classifier = await loadClassifier({
       modelDir: config.modelDir,
       backend: config.backend,
+      decoder: config.decoder,
       limits: { maxBytes: config.maxObjectBytes, maxPixels: config.maxPixels },
     });
     const handler = createFunctionHandler({

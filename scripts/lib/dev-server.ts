@@ -124,6 +124,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     (await loadClassifier({
       modelDir: config.modelDir,
       backend: config.backend,
+      decoder: config.decoder,
       limits: { maxBytes: config.maxObjectBytes, maxPixels: config.maxPixels },
     }));
   const buckets = [
