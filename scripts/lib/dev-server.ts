@@ -14,6 +14,7 @@ import {
   S3ObjectStore,
 } from '../../function/lambda';
 import { CliError } from '../cli/cli-error';
+import { devPage } from './dev-page';
 import { type FunctionUrlServer, startFunctionUrlServer } from './function-url-server';
 import { localContext } from './local-context';
 import { LOCAL_S3_CREDENTIALS, LOCAL_S3_REGION, type S3NotificationRecord, startLocalS3 } from './local-s3';
@@ -90,6 +91,8 @@ export function devInstructions(
       'On demand (the Function URL, locally without IAM):',
       `  curl --data-binary @photo.jpg '${apiEndpoint}/classify?topK=3'`,
       `  curl -H 'Content-Type: application/json' -d '{"s3": {"bucket": "${bucket}", "key": "${config.uploadPrefix}photo.jpg"}}' '${apiEndpoint}/classify'`,
+      `  aws rekognition detect-labels --image-bytes fileb://photo.jpg --endpoint-url ${apiEndpoint}`,
+      `A page to try it (labels, colours, the latest uploads): ${apiEndpoint}/`,
     );
   }
   return lines.join('\n');
@@ -155,6 +158,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       port: apiPort,
       functionName,
       say,
+      pages: devPage({
+        s3: s3.client(),
+        bucket,
+        resultsBucket: config.resultsBucket ?? bucket,
+        resultsPrefix: config.resultsPrefix,
+      }),
     });
   } catch (cause) {
     await s3.close();
