@@ -21,6 +21,7 @@ async function sample(id: string): Promise<Uint8Array> {
   const sharp = (await import('sharp')).default;
   const green = sharp({ create: { width: 6, height: 4, channels: 3, background: '#0f0' } });
   if (id === 'webp') return green.webp().toBuffer();
+  if (id === 'avif') return green.avif().toBuffer();
   return expect.fail(`no sample writer for ${id}`);
 }
 

@@ -89,6 +89,10 @@ const SHARP_DIFFERS: Record<string, { expect: Expectation; why: string }> = {
     why: 'libvips reads WebP, and this header holds no VP8 frame',
   },
   'photo.real.webp': { expect: 'classified', why: 'libvips reads WebP' },
+  'photo.avif': {
+    expect: ErrorCode.CORRUPT_IMAGE,
+    why: 'libvips reads AVIF, and this header holds no image (no ispe box)',
+  },
 };
 
 /** What a case must come to with the given decoder. */

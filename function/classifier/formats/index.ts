@@ -1,3 +1,4 @@
+import { avifFormat } from './avif';
 import { bmpFormat } from './bmp';
 import type { DecodedFormatDescriptor, ImageFormatDescriptor } from './descriptor';
 import { gifFormat } from './gif';
@@ -11,7 +12,15 @@ import { webpFormat } from './webp';
  * The table of image formats: one descriptor a row, each in its format's own file (magic bytes,
  * extensions, header walk and limits, decoders). A new format is one file and one row here.
  */
-export const DECODED_FORMATS = [jpegFormat, pngFormat, bmpFormat, gifFormat, tiffFormat, webpFormat] as const;
+export const DECODED_FORMATS = [
+  jpegFormat,
+  pngFormat,
+  bmpFormat,
+  gifFormat,
+  tiffFormat,
+  webpFormat,
+  avifFormat,
+] as const;
 
 /** The formats the classifier reads, by their id in results. */
 export type ImageFormat = (typeof DECODED_FORMATS)[number]['id'];

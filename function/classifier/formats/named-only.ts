@@ -1,3 +1,4 @@
+import { isAvif } from './avif';
 import type { ImageFormatDescriptor } from './descriptor';
 import { ascii } from './reader';
 
@@ -16,7 +17,8 @@ const namedOnly = (id: string, name: string, matches: (b: Uint8Array) => boolean
 export const NAMED_ONLY_FORMATS: readonly ImageFormatDescriptor[] = [
   namedOnly('pdf', 'PDF', (b) => ascii(b, 0, 5) === '%PDF-'),
   namedOnly('svg', 'SVG', (b) => /<svg[\s>]/i.test(ascii(b, 0, 1024))),
-  namedOnly('heif', 'HEIC/AVIF', (b) => ascii(b, 4, 8) === 'ftyp'),
+  // HEIC (HEVC inside) and other HEIF brands; AVIF has its own descriptor.
+  namedOnly('heif', 'HEIC/HEIF', (b) => ascii(b, 4, 8) === 'ftyp' && !isAvif(b)),
   namedOnly('zip', 'ZIP', (b) => ascii(b, 0, 4) === 'PK\u0003\u0004'),
   namedOnly('bigtiff', 'BigTIFF', (b) => ascii(b, 0, 4) === 'II+\u0000' || ascii(b, 0, 4) === 'MM\u0000+'),
 ];
