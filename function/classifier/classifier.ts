@@ -13,6 +13,7 @@ import { ErrorCode, LambdaVisionError, ModelError } from './errors';
 import { DEFAULT_LIMITS, type ImageFormat, type ImageLimits, probeImage } from './image-probe';
 import { loadLabels } from './labels';
 import { type LocatedModel, locateModel, type ModelFormat } from './model-files';
+import { checkOption } from './options';
 import { loadPredictor, type Predictor } from './predictor';
 import { type Normalization, type PreprocessSpec, type ResizeMode, toInputTensor } from './preprocess';
 import { detectOutputKind, type OutputKind, type Prediction, topK } from './top-k';
@@ -75,7 +76,6 @@ export interface Classifier {
 const DEFAULT_RANGE: Normalization = { kind: 'range', min: -1, max: 1 };
 // Centre crop scored better than stretching on the shared test images: see README, "Preprocessing".
 const DEFAULT_RESIZE: ResizeMode = 'center-crop';
-export const MAX_TOP_K = 100;
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 // A shrinking decoder reports the full size separately from the pixels it kept.
@@ -100,28 +100,6 @@ function validateDecoder(value: DecoderName | undefined): DecoderName {
     );
   }
   return name;
-}
-
-function validateTopK(value: number | undefined): number {
-  const k = value ?? 5;
-  if (!Number.isInteger(k) || k < 1 || k > MAX_TOP_K) {
-    throw new LambdaVisionError(
-      ErrorCode.INVALID_OPTION,
-      `topK must be a whole number from 1 to ${MAX_TOP_K}, got ${value}`,
-    );
-  }
-  return k;
-}
-
-function validateConfidence(value: number | undefined): number {
-  const c = value ?? 0;
-  if (!(c >= 0 && c <= 1)) {
-    throw new LambdaVisionError(
-      ErrorCode.INVALID_OPTION,
-      `minConfidence must be between 0 and 1, got ${value}`,
-    );
-  }
-  return c;
 }
 
 /**
@@ -199,8 +177,8 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
     model,
     limits,
     async classify(bytes, classifyOptions = {}) {
-      const k = validateTopK(classifyOptions.topK);
-      const minConfidence = validateConfidence(classifyOptions.minConfidence);
+      const k = checkOption('topK', classifyOptions.topK ?? 5);
+      const minConfidence = checkOption('minConfidence', classifyOptions.minConfidence ?? 0);
       const start = performance.now();
       const header = probeImage(bytes, limits);
       const image = await decode(bytes, header, limits);

@@ -5,7 +5,6 @@ export {
   type ClassifierOptions,
   type ClassifyOptions,
   loadClassifier,
-  MAX_TOP_K,
   type ModelInfo,
   type Timings,
 } from './classifier';
@@ -15,5 +14,14 @@ export { formatOriginalLine } from './format';
 export { DEFAULT_LIMITS, type ImageHeader, type ImageLimits, probeImage } from './image-probe';
 export { LABEL_FILES } from './labels';
 export { MANIFEST_FILE, type ModelManifest } from './manifest';
+export {
+  checkNumber,
+  checkOption,
+  describeRule,
+  MAX_TOP_K,
+  type NumberRule,
+  type NumericOption,
+  OPTION_RULES,
+} from './options';
 export type { ResizeMode } from './preprocess';
 export type { Prediction } from './top-k';

@@ -1,0 +1,45 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { defineCommand } from '../../scripts/cli/command';
+import { BENCH_DESCRIPTION, BENCH_OPTIONS, benchOptions } from './args';
+import { renderChart } from './chart-svg';
+import { projectPath } from './project';
+import { renderReport } from './report-markdown';
+import type { BenchResults } from './results';
+import { runBench } from './run-bench';
+
+/**
+ * `lambdavision bench`: measures, writes bench/results/<timestamp>.{md,json,svg} and prints the report on
+ * stdout (progress on stderr).
+ */
+export const benchCommand = defineCommand({
+  name: 'bench',
+  description: BENCH_DESCRIPTION,
+  options: BENCH_OPTIONS,
+  async run({ values }, io) {
+    const options = benchOptions(values, io.env);
+    const started = performance.now();
+    const log = (line: string) =>
+      io.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
+    const results = options.render
+      ? (JSON.parse(readFileSync(options.render, 'utf8')) as BenchResults)
+      : await runBench(options, log);
+
+    mkdirSync(options.outDir, { recursive: true });
+    const stamp = results.startedAt.replace(/[:.]/g, '-');
+    const base = path.join(options.outDir, `${stamp}${results.mode === 'quick' ? '-quick' : ''}`);
+    if (!options.render) writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
+    const report = renderReport(results, `${path.basename(base)}.svg`);
+    writeFileSync(`${base}.svg`, renderChart(results));
+    writeFileSync(`${base}.md`, report);
+    if (options.publish) {
+      writeFileSync(projectPath('bench', 'REPORT.md'), renderReport(results, 'REPORT.svg'));
+      writeFileSync(projectPath('bench', 'REPORT.svg'), renderChart(results));
+    }
+    io.stdout.write(`${report}\n`);
+    log(
+      `wrote ${path.relative(process.cwd(), base)}.{md,${options.render ? '' : 'json,'}svg}${options.publish ? ' and bench/REPORT.{md,svg}' : ''}`,
+    );
+    return 0;
+  },
+});
