@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { IMAGE_CODES, type ImageCode, Tally } from '../../test/support/hostile-corpus';
 import { fuzzCase, fuzzSeeds } from '../../test/support/hostile-fuzz';
@@ -94,12 +95,13 @@ async function runFuzz(values: Values<typeof FUZZ_OPTIONS>, io: CommandIo): Prom
     `fuzz: seed=${options.seed} cases=${options.cases - first} seed-files=${seeds.length} budget=${options.budgetMs} ms model=${options.model ?? 'tiny MobileNet'}`,
   );
   const started = performance.now();
+  const scratch = mkdtempSync(path.join(tmpdir(), 'lambdavision-fuzz-'));
 
   await new Promise<void>((resolve, reject) => {
     const launch = (from: number) => {
       if (from >= options.cases) return resolve();
       if (io.signal?.aborted) return resolve();
-      const workerData: FuzzWorkerData = { options, from };
+      const workerData: FuzzWorkerData = { options, from, scratch };
       const worker = startTsWorker(new URL('./fuzz-worker.ts', import.meta.url), { workerData });
       let current = -1;
       let timer: NodeJS.Timeout | undefined;
@@ -159,7 +161,7 @@ async function runFuzz(values: Values<typeof FUZZ_OPTIONS>, io: CommandIo): Prom
       });
     };
     launch(first);
-  });
+  }).finally(() => rmSync(scratch, { recursive: true, force: true }));
 
   const seconds = (performance.now() - started) / 1000;
   for (const failure of failures) say(`FAILED ${failure}`);

@@ -1,13 +1,17 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadClassifier } from '../../function/classifier/index';
 import { type Outcome, runCase } from '../../test/support/hostile-corpus';
 import { fuzzCase, fuzzSeeds } from '../../test/support/hostile-fuzz';
-import { buildTinyMobileNet, tempDir } from '../../test/support/tiny-models';
+import { buildTinyMobileNet } from '../../test/support/tiny-models';
 
 /** What the fuzz worker needs: the run's settings, and the first case to classify. */
 export interface FuzzWorkerData {
   options: { cases: number; seed: number; model?: string };
   from: number;
+  /** A folder the main thread made (and removes): the tiny model is built there once, for every worker. */
+  scratch: string;
 }
 
 /** The worker's reports to the thread that watches it. */
@@ -18,11 +22,13 @@ export type Report =
   | { type: 'end' };
 
 /** Classifies cases in order from `from`, reporting each; started by fuzz-command.ts. */
-async function work({ options, from }: FuzzWorkerData): Promise<void> {
+async function work({ options, from, scratch }: FuzzWorkerData): Promise<void> {
   const port = parentPort;
   if (!port) return;
   const seeds = await fuzzSeeds();
-  const modelDir = options.model ?? (await buildTinyMobileNet(tempDir('lambdavision-fuzz-')));
+  const tiny = path.join(scratch, 'tiny-mobilenet');
+  const modelDir =
+    options.model ?? (existsSync(path.join(tiny, 'model.json')) ? tiny : await buildTinyMobileNet(tiny));
   const classifier = await loadClassifier({ modelDir, backend: 'wasm' });
   port.postMessage({ type: 'ready' } satisfies Report);
   for (let index = from; index < options.cases; index++) {
