@@ -38,7 +38,7 @@ describe('npm run invoke', () => {
 
     // Assess
     expect(status).to.equal(2);
-    expect(io.stderr()).to.include(`no model at ${missing} (--model): run \`npm run fetch-model\``);
+    expect(io.stderr()).to.include(`no model at ${missing} (--model): run \`npx lambdavision fetch-model\``);
     expect(io.stderr()).to.include('Usage: lambdavision invoke');
   });
 
