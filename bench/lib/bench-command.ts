@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { defineCommand } from '../../scripts/cli/command';
+import { isInstalled, missingPackageHint } from '../../scripts/cli/optional-packages';
 import { BENCH_DESCRIPTION, BENCH_OPTIONS, benchOptions } from './args';
 import { renderChart } from './chart-svg';
 import { projectPath } from './project';
@@ -18,6 +19,9 @@ export const benchCommand = defineCommand({
   options: BENCH_OPTIONS,
   async run({ values }, io) {
     const options = benchOptions(values, io.env);
+    for (const name of ['onnxruntime-node', 'sharp'] as const) {
+      if (!isInstalled(name)) io.stderr.write(`note: ${missingPackageHint(name)}; its peer is left out\n`);
+    }
     const started = performance.now();
     const log = (line: string) =>
       io.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);

