@@ -13,8 +13,9 @@ import { ErrorCode, LambdaVisionError, ModelError } from './errors';
 import { DEFAULT_LIMITS, type ImageFormat, type ImageLimits, probeImage } from './image-probe';
 import { loadLabels } from './labels';
 import { type LocatedModel, locateModel, type ModelFormat } from './model-files';
+import { loadPredictor } from './model-formats';
 import { checkOption } from './options';
-import { loadPredictor, type Predictor } from './predictor';
+import type { ModelFacts, Predictor } from './predictor';
 import { type Normalization, type PreprocessSpec, type ResizeMode, toInputTensor } from './preprocess';
 import { detectOutputKind, type OutputKind, type Prediction, topK } from './top-k';
 
@@ -84,8 +85,10 @@ const size = (image: DecodedImage) => ({
   height: image.original?.height ?? image.height,
 });
 
-function normalizationOf(model: LocatedModel): Normalization {
-  const { inputRange, normalize } = model.manifest;
+/** The manifest's normalisation, else what the model file states (TFLite metadata or quantization). */
+function normalizationOf(model: LocatedModel, facts: ModelFacts = {}): Normalization {
+  const stated = model.manifest.inputRange || model.manifest.normalize ? model.manifest : facts;
+  const { inputRange, normalize } = stated;
   if (normalize) return { kind: 'mean-std', mean: normalize.mean, std: normalize.std };
   if (inputRange) return { kind: 'range', min: inputRange[0], max: inputRange[1] };
   return DEFAULT_RANGE;
@@ -128,7 +131,7 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
     height: inputSize[0],
     width: inputSize[1],
     resize: options.resize ?? manifest.resize ?? DEFAULT_RESIZE,
-    normalization: normalizationOf(located),
+    normalization: normalizationOf(located, predictor.facts),
   };
   const decode: Decoder = sharpDecoderFor ? sharpDecoderFor(spec) : decodeImage;
 
@@ -152,7 +155,8 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
   try {
     labels = await loadLabels({
       explicit: manifest.labels ? path.resolve(located.manifestDir, manifest.labels) : undefined,
-      searchDirs: [...new Set([located.dir, path.dirname(located.path), located.manifestDir])],
+      embedded: predictor.facts?.labels,
+      searchDirs: located.labelDirs,
       outputs,
       background,
     });
@@ -162,7 +166,7 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
   }
 
   const model: ModelInfo = {
-    name: manifest.name ?? path.basename(located.dir),
+    name: manifest.name ?? predictor.facts?.name ?? located.defaultName,
     format: located.format,
     inputSize: [spec.height, spec.width],
     classes: outputs - background,

@@ -4,18 +4,13 @@ import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { IMAGENET_CLASSES } from '@tensorflow-models/mobilenet/dist/imagenet_classes.js';
 import { SingleBar } from 'cli-progress';
-import {
-  LABEL_FILES,
-  loadClassifier,
-  MANIFEST_FILE,
-  type ModelManifest,
-} from '../../function/classifier/index';
+import { LABEL_FILES, loadClassifier, MANIFEST_FILE, type ModelManifest } from '../../function/classifier';
 import { CliError } from '../cli/cli-error';
 import { type CommandIo, defineCommand, runCommand } from '../cli/command';
 import { DEFAULT_MODEL_DIR, DEFAULT_MODEL_FOLDER } from '../cli/default-model';
 import { ChecksumPins, sha256 } from './checksum-pins';
 import { FetchError } from './fetch-error';
-import { type CatalogEntry, DEFAULT_CATALOG_MODEL, MODEL_CATALOG } from './model-catalog';
+import { type CatalogEntry, DEFAULT_CATALOG_MODEL, isPinned, MODEL_CATALOG } from './model-catalog';
 import {
   type DownloadProgress,
   HttpSource,
@@ -153,7 +148,13 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
 
   let entryName: string | undefined;
   let source: ModelSource;
-  if (options.from) {
+  let fromFile: string | undefined;
+  if (options.from?.endsWith('.tflite') && !/^(s3|https?):\/\//.test(options.from)) {
+    // A single model file: its folder is the source.
+    fromFile = path.basename(options.from);
+    source = sourceFor(path.dirname(options.from));
+    entryName = options.model;
+  } else if (options.from) {
     source = sourceFor(options.from, { s3: options.s3 });
     entryName = options.model;
   } else {
@@ -169,25 +170,33 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
   const downloaded = source instanceof HttpSource && !options.from;
   log(`fetching ${entryName ? `${entryName} ` : ''}from ${source.location}`);
 
-  // model.json first: its checksum may tell which catalog model a local copy is.
+  // The model file first: its checksum may tell which catalog model a local copy is.
   let entry = entryName ? catalog[entryName] : undefined;
-  const modelCandidates = entry ? [entry.modelPath] : ['model.json', 'tfjs/model.json'];
+  const tfliteIn = async (dir: string): Promise<string[]> =>
+    ((await source.list?.(dir)) ?? [])
+      .filter((n) => n.endsWith('.tflite'))
+      .map((n) => path.posix.join(dir, n));
+  const modelCandidates = fromFile
+    ? [fromFile]
+    : entry
+      ? [entry.modelPath]
+      : ['model.json', 'tfjs/model.json', ...(await tfliteIn('.')), ...(await tfliteIn('tflite'))];
   let modelRel: string | undefined;
-  let modelJson: Buffer | undefined;
+  let modelBytes: Buffer | undefined;
   for (const candidate of modelCandidates) {
-    modelJson = await source.read(candidate);
-    if (modelJson) {
+    modelBytes = await source.read(candidate);
+    if (modelBytes) {
       modelRel = candidate;
       break;
     }
   }
-  if (!modelJson || !modelRel) {
+  if (!modelBytes || !modelRel) {
     throw new FetchError(
       `no model in ${source.location}: looked for ${modelCandidates.map((c) => source.locate(c)).join(', ')}`,
     );
   }
   if (!entry) {
-    const hash = sha256(modelJson);
+    const hash = sha256(modelBytes);
     const known = Object.entries(catalog).find(
       ([, e]) => e.modelPath === modelRel && e.sha256[modelRel as string] === hash,
     );
@@ -247,8 +256,11 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
     });
   };
 
-  take(modelRel, 'model.json', modelJson);
-  for (const shard of shardPaths(modelJson, source.locate(modelRel))) {
+  // A TensorFlow Lite model is one file; a TF.js model.json names its shards.
+  const modelOut = modelRel.endsWith('.tflite') ? path.posix.basename(modelRel) : 'model.json';
+  take(modelRel, modelOut, modelBytes);
+  const shards = modelOut === 'model.json' ? shardPaths(modelBytes, source.locate(modelRel)) : [];
+  for (const shard of shards) {
     const rel = safeRelative(path.posix.join(modelDir, shard));
     const bytes = await source.read(rel);
     if (!bytes)
@@ -326,12 +338,12 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
     options.name ??
     entry?.manifest.name ??
     sourceManifest.name ??
-    path.basename(source.location.replace(/\/+$/, ''));
+    (fromFile ? path.basename(fromFile, '.tflite') : path.basename(source.location.replace(/\/+$/, '')));
   const manifest: ModelManifest = {
     ...facts,
     ...entry?.manifest,
     name,
-    model: 'model.json',
+    model: modelOut,
     ...(labelsOut ? { labels: labelsOut } : {}),
   };
 
@@ -393,26 +405,26 @@ interface FetchModelCommandIo extends CommandIo {
 
 export const fetchModelCommand = defineCommand({
   name: 'fetch-model',
-  description: `Writes an ImageNet classifier in TensorFlow.js format to a folder that the classifier, the CLI and the
-Lambda model layer (/opt/model) load: model.json, its weight shards, the labels, lambdavision.json (the
-model's facts) and provenance.json (where every file came from, with its SHA-256). Then loads it once to
-prove it works. Nothing is written to --out unless that succeeds. Prints the folder on stdout.
+  description: `Writes an ImageNet classifier to a folder that the classifier, the CLI and the Lambda model layer
+(/opt/model) load: a TensorFlow Lite file or a TensorFlow.js model.json with its weight shards, the
+labels, lambdavision.json (the model's facts) and provenance.json (where every file came from, with its
+SHA-256). Then loads it once to prove it works. Nothing is written to --out unless that succeeds. Prints
+the folder on stdout; downloads show a progress bar on a terminal.
 
-Where the model comes from (the first that applies): --from a folder or S3 prefix (also env
-LAMBDAVISION_MODEL_SOURCE; a copy of a catalog model is recognised by its checksums), else --model, a
-catalog model downloaded from its pinned URL.`,
+Where the model comes from (the first that applies): --from (also env LAMBDAVISION_MODEL_SOURCE; a copy
+of a catalog model is recognised by its checksums), else --model, a catalog model downloaded from its URL.`,
   options: {
     from: {
       type: 'string',
-      value: 'dir | s3://bucket/prefix/',
+      value: 'file.tflite | dir | s3://bucket/prefix/',
       description:
-        'a folder or S3 prefix with model.json (or tfjs/model.json), the shards it names, and labels',
+        'a .tflite file, or a folder or S3 prefix with model.json (or tfjs/model.json) and the shards it names, or a folder with one .tflite (or tflite/*.tflite); labels beside it (labels.json, labels.txt, ...)',
       defaultText: '$LAMBDAVISION_MODEL_SOURCE',
     },
     model: {
       type: 'string',
       value: 'name',
-      description: 'a catalog model (see --list)',
+      description: 'a catalog model, downloaded from its URL (see --list)',
       defaultText: DEFAULT_CATALOG_MODEL,
     },
     out: {
@@ -453,8 +465,11 @@ catalog model downloaded from its pinned URL.`,
     const catalog = io.overrides?.catalog ?? MODEL_CATALOG;
     if (values.list) {
       for (const [name, entry] of Object.entries(catalog)) {
+        const where = entry.url
+          ? `${entry.url}/${entry.modelPath} (${isPinned(entry) ? 'SHA-256 pinned' : 'unpinned alternative: needs --record-checksums'})`
+          : '(no public download: --from a copy, recognised by its pinned SHA-256)';
         stdout(
-          `${name}${name === DEFAULT_CATALOG_MODEL ? ' (default)' : ''}\n  ${entry.description}\n  ${entry.url ?? '(no public download: --from a copy)'}`,
+          `${name}${name === DEFAULT_CATALOG_MODEL ? ' (default)' : ''}\n  ${entry.description}\n  ${where}`,
         );
       }
       return 0;

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { selectBackend } from '../../function/classifier/backend';
+import { selectBackend } from '../../function/classifier';
 import { SCRATCH_DIRS } from './scratch';
 
 /**
