@@ -58,6 +58,9 @@ export interface InvokeResult extends RuntimeOutcome {
   output: string;
 }
 
+/** The memory setting the sandbox reports: template.yaml's MemorySize default (a test keeps them equal). */
+export const SANDBOX_MEMORY_MB = 2048;
+
 /** The environment Lambda sets for a function, as far as the handler can tell. */
 export function lambdaEnvironment(sandbox: Sandbox, options: Pick<InvokeOptions, 'memoryMb' | 'env'>) {
   const name = 'lambdavision-local';
@@ -73,7 +76,7 @@ export function lambdaEnvironment(sandbox: Sandbox, options: Pick<InvokeOptions,
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_LAMBDA_FUNCTION_NAME: name,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb ?? 1024),
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb ?? SANDBOX_MEMORY_MB),
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
     AWS_LAMBDA_LOG_STREAM_NAME: 'local',
     AWS_REGION: 'us-east-1',
