@@ -89,8 +89,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const onSignal = (signal: NodeJS.Signals) => {
     if (stoppedAt === undefined) {
       stoppedAt = Date.now();
-      stop.abort(signal);
-      process.stderr.write(`\n${PROGRAM}: stopping (Ctrl-C again to quit now) ...\n`);
+      stop.abort(signal); // each command says how it stops
     } else if (Date.now() - stoppedAt > 500) {
       process.exit(EXIT.INTERRUPTED);
     }

@@ -275,6 +275,11 @@ async function backfillHere(values: Values, io: BackfillIo, signal?: AbortSignal
     forcePathStyle: true,
     maxAttempts: 3,
   });
+  signal?.addEventListener(
+    'abort',
+    () => io.stderr.write('\nstopping after the objects in flight (Ctrl-C again to quit now) ...\n'),
+    { once: true },
+  );
   io.stderr.write(`loading the model from ${modelDir} ...\n`);
   let classifier: Classifier | undefined;
   try {

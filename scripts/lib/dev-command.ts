@@ -59,6 +59,7 @@ anything to AWS. Runs until Ctrl-C, which stops it (exit 0).`,
     const server = await startDev(values, io.env, say);
     if (!io.signal) return 0; // nothing can stop it: tests close it themselves
     await new Promise((resolve) => io.signal?.addEventListener('abort', resolve, { once: true }));
+    say('\nstopping ...');
     await server.close();
     return 0;
   },

@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
 import { Jimp } from 'jimp';
 import { buildTinyMobileNet, tempDir } from '../support/tiny-models';
-import { nodeVersions, runBin } from './support/run-bin';
+import { BIN, nodeVersions, runBin } from './support/run-bin';
 
 /** A port nothing listens on: taken from the system, then released. */
 async function closedPort(): Promise<number> {
@@ -112,5 +113,29 @@ describe('lambdavision (the bin)', function () {
     const done = result.stdout.trim().split('\n').length;
     expect(done).to.be.within(3, 399);
     expect(result.stderr).to.match(new RegExp(`interrupted: ${400 - done} file\\(s\\) not classified`));
+  });
+
+  it('Ctrl-C stops dev: its servers close, exit 0', async () => {
+    // Prepare: started on free ports
+    const child = spawn(process.execPath, [BIN, 'dev', '--port', '0', '--model', modelDir], {
+      env: env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    const ready = new Promise<void>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        err += chunk.toString();
+        if (err.includes('Ctrl-C stops the server')) resolve();
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await ready;
+
+    // Act
+    child.kill('SIGINT');
+
+    // Assess
+    expect(await exited, err).to.equal(0);
+    expect(err).to.contain('stopping ...');
   });
 });
