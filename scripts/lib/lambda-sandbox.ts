@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FUNCTION_HANDLER, FUNCTION_OUTPUT, LAYER_PROVIDED } from './bundle-options';
+import { FUNCTION_HANDLER, FUNCTION_OUTPUT, LAYER_PROVIDED, SANDBOX_MEMORY_MB } from './bundle-options';
 import { PROJECT_ROOT } from './function-bundle';
 import type { RuntimeOutcome } from './lambda-runtime';
 
@@ -57,9 +57,6 @@ export interface InvokeResult extends RuntimeOutcome {
   exitCode: number | null;
   output: string;
 }
-
-/** The memory setting the sandbox reports: template.yaml's MemorySize default (a test keeps them equal). */
-export const SANDBOX_MEMORY_MB = 2048;
 
 /** The environment Lambda sets for a function, as far as the handler can tell. */
 export function lambdaEnvironment(sandbox: Sandbox, options: Pick<InvokeOptions, 'memoryMb' | 'env'>) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { SANDBOX_MEMORY_MB } from '../../scripts/lib/lambda-sandbox';
+import { SANDBOX_MEMORY_MB } from '../../scripts/lib/bundle-options';
 import { PROJECT_ROOT } from '../../scripts/lib/project-root';
 
 describe('the local Lambda sandbox', () => {
