@@ -48,7 +48,7 @@ export function checkNumber(value: unknown, rule: NumberRule, label: string): nu
   ) {
     throw new LambdaVisionError(
       ErrorCode.INVALID_OPTION,
-      `${label} must be ${describeRule(rule)}, got ${typeof value === 'string' ? `"${value}"` : String(value)}`,
+      `${label} must be ${describeRule(rule)}, got ${typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value))}`,
     );
   }
   return n;
