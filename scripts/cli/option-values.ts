@@ -43,6 +43,8 @@ export const oneOf =
   <const T extends string>(choices: readonly T[]) =>
   (raw: string, flag: string): T => {
     if (!(choices as readonly string[]).includes(raw))
-      throw new CliError(`${flag} must be one of ${choices.join(', ')}, got "${raw}"`);
+      throw new CliError(
+        `${flag} must be ${choices.length === 2 ? choices.join(' or ') : `one of ${choices.join(', ')}`}, got "${raw}"`,
+      );
     return raw as T;
   };
