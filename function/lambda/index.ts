@@ -84,4 +84,4 @@ export {
   type RecordStatus,
   type S3NotificationHandler,
 } from './sources/s3-notification';
-export { coldStartFlag, type LogSink, METRIC, type MetricsSink, type Trigger } from './telemetry';
+export { coldStartFlag, type LogSink, METRIC, type MetricsSink, NO_METRICS, type Trigger } from './telemetry';

@@ -9,7 +9,7 @@ import {
   type LambdaConfig,
   type LogSink,
   loadConfig,
-  type MetricsSink,
+  NO_METRICS,
   resultLocationFor,
   S3ObjectStore,
 } from '../../function/lambda';
@@ -66,12 +66,6 @@ export interface DevServer {
 }
 
 // The dev loop has no CloudWatch: metrics would only be EMF noise on the terminal.
-const noMetrics: MetricsSink = {
-  addMetric: () => undefined,
-  captureColdStartMetric: () => undefined,
-  publishStoredMetrics: () => undefined,
-};
-
 export function devInstructions(
   endpoint: string,
   bucket: string,
@@ -147,7 +141,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     store: new S3ObjectStore(s3.client()),
     classifier,
     logger: options.logger ?? new Logger({ serviceName: config.serviceName, logLevel: config.logLevel }),
-    metrics: noMetrics,
+    metrics: NO_METRICS,
     config,
     print: options.print,
     isColdStart: coldStartFlag(),
