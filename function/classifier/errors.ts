@@ -9,6 +9,13 @@ export const ErrorCode = {
   LABELS_MISMATCH: 'LABELS_MISMATCH',
   BACKEND_UNAVAILABLE: 'BACKEND_UNAVAILABLE',
   INVALID_OPTION: 'INVALID_OPTION',
+  // Training a head (training/): the labelled data or the output folder is not usable as given.
+  DATASET_NOT_FOUND: 'DATASET_NOT_FOUND',
+  DATASET_INVALID: 'DATASET_INVALID',
+  TOO_FEW_LABELS: 'TOO_FEW_LABELS',
+  EMPTY_LABEL: 'EMPTY_LABEL',
+  TRAIN_TEST_OVERLAP: 'TRAIN_TEST_OVERLAP',
+  OUTPUT_EXISTS: 'OUTPUT_EXISTS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
