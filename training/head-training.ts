@@ -57,7 +57,7 @@ export function standardiser(
 
 function matrix(rows: readonly Float32Array[], size: number): tf.Tensor2D {
   const flat = new Float32Array(rows.length * size);
-  rows.forEach((row, i) => flat.set(row, i * size));
+  for (const [i, row] of rows.entries()) flat.set(row, i * size);
   return tf.tensor2d(flat, [rows.length, size]);
 }
 

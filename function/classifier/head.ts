@@ -59,7 +59,11 @@ export async function attachHead(
   const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
   const size = head.embeddingSize;
   let at = 0;
-  const take = (n: number) => floats.subarray(at, (at += n));
+  const take = (n: number) => {
+    const part = floats.subarray(at, at + n);
+    at += n;
+    return part;
+  };
   const mean = tf.tensor1d(take(size));
   const scale = tf.tensor1d(take(size));
   const kept: tf.Tensor[] = [mean, scale];
