@@ -107,7 +107,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
         const scores = new Array<number>(labels.length).fill(0);
         for (const p of result.predictions) {
           const i = match(p.label);
-          if (i >= 0) scores[i] = Math.max(scores[i] ?? 0, p.score);
+          if (i >= 0) scores[i] = Math.max(scores[i] ?? 0, p.probability);
         }
         const top = result.predictions[0];
         samples.push({
@@ -116,7 +116,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
           scores,
           predicted: top ? match(top.label) : -1,
           predictedName: top?.label,
-          confidence: top?.score ?? 0,
+          confidence: top?.probability ?? 0,
         });
       } catch (error) {
         const code =

@@ -137,12 +137,8 @@ export async function trainDense(
       const loss = tf.tidy(() => {
         const vx = valX ?? matrix(trainRows, size);
         const vy = valY ?? tf.oneHot(trainTargets as number[], classes);
-        return (
-          tfl.metrics
-            .categoricalCrossentropy(vy, model.predict(vx) as tf.Tensor)
-            .mean()
-            .dataSync()[0] ?? 0
-        );
+        const losses = tfl.metrics.categoricalCrossentropy(vy, model.predict(vx) as tf.Tensor);
+        return tf.mean(losses).dataSync()[0] ?? 0;
       });
       if (loss < best.loss - 1e-4) {
         for (const t of best.weights) t.dispose();
