@@ -24,7 +24,7 @@ export const EVALUATION_FILES = {
 export async function thumbnail(bytes: Uint8Array, width = 160): Promise<string | undefined> {
   try {
     const image = await Jimp.fromBuffer(Buffer.from(bytes));
-    image.scaleToFit({ w: width, h: width });
+    if (image.width > width || image.height > width) image.scaleToFit({ w: width, h: width });
     const jpeg = await image.getBuffer('image/jpeg', { quality: 70 });
     return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
   } catch {

@@ -3,7 +3,12 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { BackendChoice, ErrorCode } from '../function/classifier/index';
+import {
+  type BackendChoice,
+  type ErrorCode,
+  LambdaVisionError,
+  loadClassifier,
+} from '../function/classifier/index';
 import type { LabelledImage } from './dataset';
 import { TrainingError } from './errors';
 import type { WorkerReply, WorkerRequest, WorkerSetup } from './extract-protocol';
@@ -136,6 +141,34 @@ async function runPool(
   }
 }
 
+/** One thread's worth of work is done in this thread: a worker's start-up (a few seconds) is not worth it. */
+async function runHere(
+  tasks: Task[],
+  setup: WorkerSetup,
+  onResult: (task: Task, reply: WorkerReply) => Promise<void>,
+): Promise<number> {
+  if (tasks.length === 0) return 0;
+  const classifier = await loadClassifier({ modelDir: setup.modelDir, backend: setup.backend });
+  try {
+    const embed = classifier.embed?.bind(classifier);
+    if (!embed)
+      throw new TrainingError('MODEL_INVALID' as ErrorCode, `${setup.modelDir} cannot expose embeddings`);
+    const start = performance.now();
+    for (const task of tasks) {
+      try {
+        const vector = await embed(task.bytes, { mirror: task.mirror });
+        await onResult(task, { type: 'vector', task: task.index, vector });
+      } catch (error) {
+        const code = error instanceof LambdaVisionError ? error.code : 'CORRUPT_IMAGE';
+        await onResult(task, { type: 'failed', task: task.index, code, message: (error as Error).message });
+      }
+    }
+    return performance.now() - start;
+  } finally {
+    classifier.dispose();
+  }
+}
+
 /**
  * Embeds every readable image with the base model on all cores. Images already embedded with the same
  * model (same content hash) come from the cache; unreadable ones are skipped and listed with their code.
@@ -196,36 +229,34 @@ export async function extractEmbeddings(
       progress();
     } else pending.set(index, missing);
   }
-  const workers = Math.max(
-    1,
-    Math.min(options.workers ?? availableParallelism(), new Set(tasks.map((t) => t.index)).size),
-  );
+  // Below ~8 images per extra thread, a worker's start-up costs more than it saves.
+  // A worker thread takes seconds to start: fewer than ~8 images each are embedded faster in this one.
+  const images = new Set(tasks.map((t) => t.index)).size;
+  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), Math.floor(images / 8)));
   result.workers = tasks.length > 0 ? workers : 0;
-  result.extractMs = await runPool(
-    tasks,
-    { modelDir: options.modelDir, backend: options.backend ?? 'auto' },
-    workers,
-    async (task, reply) => {
-      if (reply.type === 'vector') {
-        (task.mirror ? result.mirrored : result.vectors)[task.index] = reply.vector;
-        if (task.cacheFile) await writeCached(task.cacheFile, reply.vector);
-      } else if (reply.type === 'failed' && !failed.has(task.index)) {
-        failed.add(task.index);
-        result.skipped.push({
-          id: items[task.index]?.id ?? String(task.index),
-          code: reply.code,
-          message: reply.message,
-        });
-      }
-      const left = (pending.get(task.index) ?? 1) - 1;
-      pending.set(task.index, left);
-      if (left === 0) {
-        done++;
-        if (!failed.has(task.index)) result.extracted++;
-        progress();
-      }
-    },
-  );
+  const setup: WorkerSetup = { modelDir: options.modelDir, backend: options.backend ?? 'auto' };
+  const onResult = async (task: Task, reply: WorkerReply) => {
+    if (reply.type === 'vector') {
+      (task.mirror ? result.mirrored : result.vectors)[task.index] = reply.vector;
+      if (task.cacheFile) await writeCached(task.cacheFile, reply.vector);
+    } else if (reply.type === 'failed' && !failed.has(task.index)) {
+      failed.add(task.index);
+      result.skipped.push({
+        id: items[task.index]?.id ?? String(task.index),
+        code: reply.code,
+        message: reply.message,
+      });
+    }
+    const left = (pending.get(task.index) ?? 1) - 1;
+    pending.set(task.index, left);
+    if (left === 0) {
+      done++;
+      if (!failed.has(task.index)) result.extracted++;
+      progress();
+    }
+  };
+  result.extractMs =
+    workers === 1 ? await runHere(tasks, setup, onResult) : await runPool(tasks, setup, workers, onResult);
   for (const index of failed) {
     result.vectors[index] = undefined;
     result.mirrored[index] = undefined;

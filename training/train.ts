@@ -61,7 +61,7 @@ export interface TrainResult {
   evaluation: EvaluationReport;
   extraction: Pick<Extraction, 'fromCache' | 'extracted' | 'extractMs' | 'workers'>;
   trainMs: number;
-  epochs: number;
+  steps: number;
 }
 
 const NEIGHBOUR_EXEMPLARS_PER_TRAINED_LABEL = 20;
@@ -219,24 +219,23 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const labelOf = (i: number) => labels.indexOf(all[i]?.label ?? '');
   const parts: Float32Array[] = [mean, scale];
   const head: HeadManifest = { weights: HEAD_WEIGHTS_FILE, embeddingSize: size, labels: labels.length };
-  let epochs = 0;
+  let steps = 0;
   if (denseLabels.length > 0) {
     const denseIdx = trainIdx.filter((i) => denseLabels.includes(all[i]?.label ?? ''));
     const target = (i: number) => denseLabels.indexOf(all[i]?.label ?? '');
-    const mirroredIdx = denseIdx.filter((i) => extraction.mirrored[i]);
     const trained = await trainDense(
       denseIdx.map((i) => standard(extraction.vectors[i] as Float32Array)),
       denseIdx.map(target),
       denseLabels.length,
       { seed, ...options.head },
-      {
-        rows: mirroredIdx.map((i) => standard(extraction.mirrored[i] as Float32Array)),
-        targets: mirroredIdx.map(target),
-      },
+      denseIdx.map((i) => {
+        const m = extraction.mirrored[i];
+        return m && standard(m);
+      }),
     );
-    epochs = trained.epochs;
+    steps = trained.steps;
     log(
-      `softmax layer: best validation loss ${trained.validationLoss.toFixed(4)} at epoch ${trained.bestEpoch} of ${trained.epochs}`,
+      `softmax layer: ${trained.steps} steps (best validation loss ${trained.validationLoss.toFixed(4)}), then retrained on all ${denseIdx.length} images`,
     );
     head.dense = { classes: denseLabels.map((l) => labels.indexOf(l)) };
     parts.push(trained.kernel, trained.bias);
@@ -324,7 +323,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         augment: options.augment ?? false,
         denseLabels,
         neighbourLabels,
-        epochs,
+        steps,
         minHeadImages: minHead,
       },
       evaluation: {
@@ -355,7 +354,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         workers: extraction.workers,
       },
       trainMs,
-      epochs,
+      steps,
     };
   } finally {
     await staging.discard();

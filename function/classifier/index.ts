@@ -1,4 +1,4 @@
-export { BACKENDS, type BackendChoice, type BackendName } from './backend';
+export { BACKENDS, type BackendChoice, type BackendName, selectBackend } from './backend';
 export {
   type ClassificationResult,
   type Classifier,
