@@ -96,7 +96,7 @@ const disposeBatch = (b: Batch | undefined) => b && tf.dispose([b.x, b.y, b.w]);
  * Glorot start. Runs `steps` steps, or with `validation` stops when its loss has not improved for
  * `patience` steps and reports the best step.
  */
-function fit(
+function fitSoftmax(
   train: Batch,
   size: number,
   classes: number,
@@ -195,7 +195,7 @@ export async function trainDense(
       weights,
     );
     try {
-      const chosen = fit(train, size, classes, o, o.maxSteps, validation);
+      const chosen = fitSoftmax(train, size, classes, o, o.maxSteps, validation);
       tf.dispose([chosen.kernel, chosen.bias]);
       steps = Math.max(1, chosen.bestStep);
       validationLoss = chosen.bestLoss;
@@ -207,7 +207,7 @@ export async function trainDense(
   const everything = withMirrors(rows.map((_, i) => i));
   const all = batchOf(everything.rows, everything.targets, classes, weights);
   try {
-    const final = fit(all, size, classes, o, steps);
+    const final = fitSoftmax(all, size, classes, o, steps);
     const kernel = (await final.kernel.data()) as Float32Array;
     const bias = (await final.bias.data()) as Float32Array;
     tf.dispose([final.kernel, final.bias]);

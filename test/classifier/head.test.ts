@@ -2,7 +2,14 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
-import { attachHead, ErrorCode, type HeadManifest, headWeightCount, locateModel, type Predictor } from '../../function/classifier/index';
+import {
+  attachHead,
+  ErrorCode,
+  type HeadManifest,
+  headWeightCount,
+  locateModel,
+  type Predictor,
+} from '../../function/classifier/index';
 import { loadPredictor } from '../../function/classifier/predictor';
 import { buildTinyGraphModel, buildTinyMobileNet, tempDir } from '../support/tiny-models';
 
@@ -34,7 +41,12 @@ describe('a trained head on a base model', () => {
 
   it('gives the softmax of the standardised embedding times the kernel, spread over the labels', async () => {
     // Prepare: 2-d embeddings, mean (1, 1), scale (2, 2); the dense layer scores labels 0 and 2 of 3.
-    const head: HeadManifest = { weights: 'head.bin', embeddingSize: 2, labels: 3, dense: { classes: [0, 2] } };
+    const head: HeadManifest = {
+      weights: 'head.bin',
+      embeddingSize: 2,
+      labels: 3,
+      dense: { classes: [0, 2] },
+    };
     writeHead(dir, head, [1, 1, 2, 2, /* kernel [2×2] */ 1, 0, 0, 1, /* bias */ 0, 0]);
     const predictor = await attachHead(identity, head, dir);
     const before = tf.memory().numTensors;
@@ -72,12 +84,18 @@ describe('a trained head on a base model', () => {
     // Assess
     expect(nearFewShot?.[1]).to.be.greaterThan(0.99);
     expect(nearDense?.[0]).to.be.greaterThan(0.99);
-    for (const row of [nearFewShot, nearDense]) expect((row?.[0] ?? 0) + (row?.[1] ?? 0)).to.be.closeTo(1, 1e-5);
+    for (const row of [nearFewShot, nearDense])
+      expect((row?.[0] ?? 0) + (row?.[1] ?? 0)).to.be.closeTo(1, 1e-5);
     predictor.dispose();
   });
 
   it('refuses weights of the wrong size with MODEL_INVALID', async () => {
-    const head: HeadManifest = { weights: 'head.bin', embeddingSize: 2, labels: 2, dense: { classes: [0, 1] } };
+    const head: HeadManifest = {
+      weights: 'head.bin',
+      embeddingSize: 2,
+      labels: 2,
+      dense: { classes: [0, 1] },
+    };
     writeFileSync(path.join(dir, 'head.bin'), new Uint8Array(12));
     const error = await attachHead(identity, head, dir).catch((e: unknown) => e);
     expect(error).to.have.property('code', ErrorCode.MODEL_INVALID);
@@ -101,8 +119,13 @@ describe('Predictor.embed', () => {
   });
 
   it('gives a graph model the input of its final MatMul (here the per-channel mean)', async () => {
-    const predictor = await loadPredictor(await locateModel(buildTinyGraphModel(dir, { size: 16, classes: 5 })));
-    const input = tf.concat([tf.fill([1, 16, 16, 1], 0.25), tf.fill([1, 16, 16, 1], 0.5), tf.fill([1, 16, 16, 1], 1)], 3);
+    const predictor = await loadPredictor(
+      await locateModel(buildTinyGraphModel(dir, { size: 16, classes: 5 })),
+    );
+    const input = tf.concat(
+      [tf.fill([1, 16, 16, 1], 0.25), tf.fill([1, 16, 16, 1], 0.5), tf.fill([1, 16, 16, 1], 1)],
+      3,
+    );
     const features = tf.tidy(() => predictor.embed?.(input as tf.Tensor4D));
     expect(features?.shape).to.deep.equal([1, 3]);
     expect(Array.from((await features?.data()) ?? [])).to.deep.equal([0.25, 0.5, 1]);

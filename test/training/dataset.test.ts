@@ -3,8 +3,8 @@ import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { ErrorCode } from '../../function/classifier/index';
-import { readDataset } from '../../training/index';
 import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
+import { readDataset } from '../../training/index';
 import { tempDir } from '../support/tiny-models';
 import { colourPng, writeColourSet } from './support/colour-set';
 
@@ -49,8 +49,15 @@ describe('labelled data sources', () => {
     writeFileSync(csv, 'path,label\nred/red-0.png,warm\n"blue/blue-0.png",cold\n');
     const manifest = path.join(dir, 'output.manifest');
     const line = (ref: string, name: string) =>
-      JSON.stringify({ 'source-ref': ref, 'my-job': 0, 'my-job-metadata': { 'class-name': name, confidence: 0.9 } });
-    writeFileSync(manifest, `${line('red/red-0.png', 'warm')}\n${line(path.join(dir, 'blue/blue-0.png'), 'cold')}\n`);
+      JSON.stringify({
+        'source-ref': ref,
+        'my-job': 0,
+        'my-job-metadata': { 'class-name': name, confidence: 0.9 },
+      });
+    writeFileSync(
+      manifest,
+      `${line('red/red-0.png', 'warm')}\n${line(path.join(dir, 'blue/blue-0.png'), 'cold')}\n`,
+    );
     const expected = [
       ['red-0.png', 'warm'],
       ['blue-0.png', 'cold'],

@@ -27,7 +27,9 @@ describe('evaluation metrics', () => {
     expect(dog?.precision).to.be.closeTo(2 / 3, 1e-9);
     expect(dog).to.include({ recall: 1, support: 2 });
     expect(m.macroF1).to.be.closeTo(((2 * (2 / 3)) / (5 / 3) + 0.8) / 2, 1e-9);
-    expect(m.mistakes).to.deep.equal([{ id: 'c3', truth: 'cat', predicted: 'dog', confidence: 0.7, truthScore: 0.3 }]);
+    expect(m.mistakes).to.deep.equal([
+      { id: 'c3', truth: 'cat', predicted: 'dog', confidence: 0.7, truthScore: 0.3 },
+    ]);
   });
 
   it('puts answers outside the labels in an "(other)" column and names them in the mistakes', () => {

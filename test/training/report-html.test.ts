@@ -2,8 +2,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { chromium } from 'playwright-core';
-import { EVALUATION_FILES, readDataset } from '../../training/index';
 import { writeEvaluation } from '../../training/evaluate';
+import { EVALUATION_FILES, readDataset } from '../../training/index';
 import { computeMetrics } from '../../training/metrics';
 import type { EvaluationReport } from '../../training/report';
 import { tempDir } from '../support/tiny-models';
@@ -25,7 +25,15 @@ describe('the evaluation report', () => {
     const samples = data.items.map((item, i) => {
       const truth = labels.indexOf(item.label);
       const scores = labels.map((_, j) => (j === truth ? 0.8 : 0.1));
-      if (i === 0) return { id: item.id, truth, scores: [0.1, 0, 0.05], predicted: -1, predictedName: 'toaster', confidence: 0.85 };
+      if (i === 0)
+        return {
+          id: item.id,
+          truth,
+          scores: [0.1, 0, 0.05],
+          predicted: -1,
+          predictedName: 'toaster',
+          confidence: 0.85,
+        };
       if (i === 3) return { id: item.id, truth, scores: [0.05, 0.9, 0.05] };
       return { id: item.id, truth, scores };
     });
@@ -43,7 +51,9 @@ describe('the evaluation report', () => {
     await writeEvaluation(out, report, new Map(data.items.map((i) => [i.id, i])));
 
     // Assess: the files
-    expect(JSON.parse(readFileSync(path.join(out, EVALUATION_FILES.json), 'utf8')).metrics.accuracy).to.equal(0.6);
+    expect(JSON.parse(readFileSync(path.join(out, EVALUATION_FILES.json), 'utf8')).metrics.accuracy).to.equal(
+      0.6,
+    );
     const markdown = readFileSync(path.join(out, EVALUATION_FILES.markdown), 'utf8');
     expect(markdown).to.include('| blue | green | red | (other) |');
     expect(markdown).to.include('- broken.png: CORRUPT_IMAGE (truncated)');
@@ -67,8 +77,15 @@ describe('the evaluation report', () => {
       await page.goto(`file://${path.join(out, EVALUATION_FILES.html)}`);
       expect(await page.textContent('#summary')).to.equal('Accuracy 60.0% · macro-F1 0.489');
       expect(await page.locator('#confusion tr').count()).to.equal(4);
-      expect(await page.locator('#confusion tr').nth(3).locator('td').allTextContents()).to.deep.equal(['0', '1', '1', '0']);
-      const widths = await page.$$eval('#mistakes img', (imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth));
+      expect(await page.locator('#confusion tr').nth(3).locator('td').allTextContents()).to.deep.equal([
+        '0',
+        '1',
+        '1',
+        '0',
+      ]);
+      const widths = await page.$$eval('#mistakes img', (imgs) =>
+        imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
+      );
       expect(widths).to.deep.equal([32, 32]);
       expect(await page.locator('#skipped li').count()).to.equal(1);
       const box = await page.locator('#confusion').boundingBox();

@@ -97,7 +97,9 @@ describe('lambdavision train', function () {
     const { status, io } = await train([data, '--test', test, '--out', again, '--seed', '7']);
     expect(status, io.err()).to.equal(0);
     expect(io.out()).to.match(/embeddings: 0 extracted, 36 from the cache/);
-    expect(readFileSync(path.join(again, 'head.bin'))).to.deep.equal(readFileSync(path.join(dir, 'colours', 'head.bin')));
+    expect(readFileSync(path.join(again, 'head.bin'))).to.deep.equal(
+      readFileSync(path.join(dir, 'colours', 'head.bin')),
+    );
   });
 
   it('refuses an existing output folder without --force, and replaces it with --force', async () => {
@@ -122,7 +124,10 @@ describe('lambdavision train', function () {
 
     const overlapping = path.join(dir, 'overlap');
     mkdirSync(path.join(overlapping, 'red'), { recursive: true });
-    writeFileSync(path.join(overlapping, 'red', 'copy.png'), readFileSync(path.join(data, 'red', 'red-0.png')));
+    writeFileSync(
+      path.join(overlapping, 'red', 'copy.png'),
+      readFileSync(path.join(data, 'red', 'red-0.png')),
+    );
     const out = path.join(dir, 'not-written');
     const clash = await train([data, '--test', overlapping, '--out', out]);
     expect(clash.status).to.equal(2);

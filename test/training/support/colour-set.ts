@@ -27,11 +27,18 @@ export function colourPng(colour: ColourName, seed: number, size = 32): Buffer {
  * Writes a labelled folder (one subfolder per colour) under `dir`; `counts` says how many images per
  * colour. Seeds differ per image and per `seedOffset`, so a second set shares no image with the first.
  */
-export function writeColourSet(dir: string, counts: Partial<Record<ColourName, number>>, seedOffset = 0): string {
+export function writeColourSet(
+  dir: string,
+  counts: Partial<Record<ColourName, number>>,
+  seedOffset = 0,
+): string {
   for (const [colour, n] of Object.entries(counts) as [ColourName, number][]) {
     mkdirSync(path.join(dir, colour), { recursive: true });
     for (let i = 0; i < n; i++) {
-      writeFileSync(path.join(dir, colour, `${colour}-${i}.png`), colourPng(colour, seedOffset + i * 7919 + colour.length));
+      writeFileSync(
+        path.join(dir, colour, `${colour}-${i}.png`),
+        colourPng(colour, seedOffset + i * 7919 + colour.length),
+      );
     }
   }
   return dir;
