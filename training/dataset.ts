@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { ErrorCode } from '../function/classifier/index';
+import { ErrorCode, IMAGE_EXTENSIONS } from '../function/classifier/index';
 import { TrainingError } from './errors';
 
 /** One labelled image: where it is, its label, and how to get its bytes. */
@@ -27,17 +27,7 @@ export interface DatasetOptions {
   s3?: S3Client;
 }
 
-/** Files taken from label folders; others (README, .DS_Store) are not images and are passed over. */
-export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
-  '.jpg',
-  '.jpeg',
-  '.png',
-  '.gif',
-  '.bmp',
-  '.tif',
-  '.tiff',
-  '.webp',
-]);
+/** Files taken from label folders (others, like README or .DS_Store, are passed over): the core's list. */
 const isImageName = (name: string) => IMAGE_EXTENSIONS.has(path.extname(name).toLowerCase());
 const isHidden = (name: string) => name.startsWith('.');
 

@@ -3,7 +3,7 @@
  * model on labelled images. A top-level wing because training never runs inside Lambda: nothing here is
  * bundled into the function, and it may use worker threads, the disk cache and the S3 SDK freely.
  */
-export { type Dataset, type DatasetKind, IMAGE_EXTENSIONS, type LabelledImage, readDataset } from './dataset';
+export { type Dataset, type DatasetKind, type LabelledImage, readDataset } from './dataset';
 export { TrainingError } from './errors';
 export { EVALUATION_FILES, type EvaluateOptions, evaluateModel } from './evaluate';
 export { type Extraction, extractEmbeddings, type SkippedImage } from './extract';

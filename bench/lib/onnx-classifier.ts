@@ -1,12 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '../../function/classifier/backend';
-import type { Timings } from '../../function/classifier/classifier';
-import { decodeImage } from '../../function/classifier/decode';
-import { DEFAULT_LIMITS, probeImage } from '../../function/classifier/image-probe';
-import { loadLabels } from '../../function/classifier/labels';
-import { locateModel } from '../../function/classifier/model-files';
-import { type PreprocessSpec, toInputTensor } from '../../function/classifier/preprocess';
-import { type Prediction, topK } from '../../function/classifier/top-k';
+import {
+  DEFAULT_LIMITS,
+  decodeWithJimp,
+  loadLabels,
+  locateModel,
+  type Prediction,
+  type PreprocessSpec,
+  probeImage,
+  selectBackend,
+  type Timings,
+  toInputTensor,
+  topK,
+} from '../../function/classifier';
 import { createOnnxPeer } from './onnx-peer';
 
 export interface BenchClassification {
@@ -43,7 +48,7 @@ export async function loadOnnxClassifier(modelDir: string, onnxFile: string, thr
     async classify(bytes: Uint8Array): Promise<BenchClassification> {
       const start = performance.now();
       const header = probeImage(bytes, DEFAULT_LIMITS);
-      const image = await decodeImage(bytes, header, DEFAULT_LIMITS);
+      const image = await decodeWithJimp(bytes, header, DEFAULT_LIMITS);
       const decoded = performance.now();
       const input = tf.tidy(() => toInputTensor(image, spec));
       const pixels = (await input.data()) as Float32Array;

@@ -112,6 +112,8 @@ export async function attachHead(
 
   return {
     inputSize: base.inputSize,
+    // The base's preprocessing facts still hold; its class names do not (the head has its own labels).
+    ...(base.facts && { facts: { ...base.facts, labels: undefined, name: undefined } }),
     predict: (input) => classify(embed(input)),
     embed,
     dispose: () => {

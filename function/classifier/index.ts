@@ -10,14 +10,30 @@ export {
   type ModelInfo,
   type Timings,
 } from './classifier';
-export { DECODERS, type DecoderName } from './decode-sharp';
-export { ErrorCode, ImageError, isImageError, LambdaVisionError, ModelError } from './errors';
-export { formatOriginalLine } from './format';
+export { decodeWithJimp } from './decode-jimp';
+export { DECODERS, type DecoderChoice, type DecoderName, type RgbaImage } from './decoder';
+export {
+  codesIn,
+  ERROR_CODES,
+  ErrorCode,
+  type ErrorKind,
+  type ErrorScope,
+  errorKind,
+  ImageError,
+  isErrorCode,
+  isImageError,
+  LambdaVisionError,
+  ModelError,
+} from './errors';
+export { IMAGE_EXTENSIONS } from './formats/index';
 export { attachHead, headWeightCount } from './head';
 export { DEFAULT_LIMITS, type ImageHeader, type ImageLimits, probeImage } from './image-probe';
-export { LABEL_FILES } from './labels';
+export { LABEL_FILES, loadLabels } from './labels';
 export { type HeadManifest, MANIFEST_FILE, type ModelManifest, manifestSchema } from './manifest';
-export { type LocatedModel, locateModel } from './model-files';
+export { fileSystemHandler, type LocatedModel, locateModel } from './model-files';
+export { moduleRequire } from './module-require';
 export type { Predictor } from './predictor';
-export type { ResizeMode } from './preprocess';
-export type { Prediction } from './top-k';
+export { type PreprocessSpec, type ResizeMode, toInputTensor } from './preprocess';
+export { formatOriginalLine } from './score-line';
+export { useSingleKernelRelu6 } from './single-kernel-relu6';
+export { type Prediction, topK } from './top-k';

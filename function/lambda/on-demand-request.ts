@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ErrorCode, MAX_TOP_K } from '../classifier';
+import { ErrorCode, LambdaVisionError, MAX_TOP_K } from '../classifier';
 import type { LambdaConfig } from './config';
-import { type FailureCode, InvalidEventError, RequestErrorCode } from './errors';
+import { issuesOf, parseEventWith } from './event-schema';
 
 /**
  * The on-demand request, read from a Lambda Function URL event (payload format 2.0, the same as an HTTP
@@ -36,14 +36,12 @@ export interface OnDemandRequest {
 }
 
 /** A request refused before classification, with the HTTP status it gets. */
-export class RequestError extends Error {
-  readonly code: FailureCode | RequestErrorCode;
+export class RequestError extends LambdaVisionError {
   readonly status: number;
-  constructor(status: number, code: FailureCode | RequestErrorCode, message: string) {
-    super(message);
+  constructor(status: number, code: ErrorCode, message: string) {
+    super(code, message);
     this.name = 'RequestError';
     this.status = status;
-    this.code = code;
   }
 }
 
@@ -58,12 +56,7 @@ const eventSchema = z.object({
 
 /** The HTTP request inside a Function URL event; anything else is an InvalidEventError. */
 export function parseFunctionUrlEvent(event: unknown): FunctionUrlRequest {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) {
-    const why = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
-    throw new InvalidEventError(`not a Lambda Function URL event: ${why}`);
-  }
-  const e = parsed.data;
+  const e = parseEventWith(eventSchema, event, 'a Lambda Function URL event');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(e.headers ?? {})) headers[name.toLowerCase()] = value;
   return {
@@ -76,7 +69,7 @@ export function parseFunctionUrlEvent(event: unknown): FunctionUrlRequest {
   };
 }
 
-const bad = (message: string) => new RequestError(400, RequestErrorCode.INVALID_PARAMETER, message);
+const bad = (message: string) => new RequestError(400, ErrorCode.INVALID_PARAMETER, message);
 
 function topKFrom(value: unknown, where: string): number {
   const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
@@ -131,7 +124,7 @@ export function parseOnDemandRequest(
   if (body.length === 0) {
     throw new RequestError(
       400,
-      RequestErrorCode.EMPTY_BODY,
+      ErrorCode.EMPTY_BODY,
       'the body is empty: POST image bytes, or JSON {"s3": {"bucket": "...", "key": "..."}}',
     );
   }
@@ -149,16 +142,16 @@ export function parseOnDemandRequest(
     } catch (cause) {
       throw new RequestError(
         400,
-        RequestErrorCode.INVALID_JSON,
+        ErrorCode.INVALID_JSON,
         `the body is not valid JSON: ${(cause as Error).message}`,
       );
     }
     const parsed = s3ReferenceSchema.safeParse(json);
     if (!parsed.success) {
-      const why = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+      const why = issuesOf(parsed.error, '(body)');
       throw new RequestError(
         400,
-        RequestErrorCode.INVALID_REQUEST,
+        ErrorCode.INVALID_REQUEST,
         `expected {"s3": {"bucket": "...", "key": "..."}, "topK"?: n, "minConfidence"?: p}: ${why}`,
       );
     }

@@ -10,7 +10,7 @@ import {
   locateModel,
   type Predictor,
 } from '../../function/classifier/index';
-import { loadPredictor } from '../../function/classifier/predictor';
+import { loadPredictor } from '../../function/classifier/model-formats';
 import { buildTinyGraphModel, buildTinyMobileNet, tempDir } from '../support/tiny-models';
 
 /** A base whose embedding is its input: the head under test sees exactly the rows it is given. */

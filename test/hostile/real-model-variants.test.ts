@@ -1,9 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { type Classifier, loadClassifier } from '../../function/classifier';
-import { decodeImage } from '../../function/classifier/decode';
-import { DEFAULT_LIMITS, probeImage } from '../../function/classifier/image-probe';
+import {
+  type Classifier,
+  DEFAULT_LIMITS,
+  decodeWithJimp,
+  loadClassifier,
+  probeImage,
+} from '../../function/classifier';
 import { loadSharp } from '../support/hostile-corpus';
 import {
   encodeBmp,
@@ -45,7 +49,7 @@ describe('the real model on one photo in every container', function () {
   ] as const) {
     it(`gives ${file} the top-1 "${expected}" as JPEG, PNG (8/16-bit, interlaced), GIF, BMP and TIFF (strips, tiles, pages)`, async () => {
       const original = await readFile(path.join(images, file));
-      const photo: Rgba = await decodeImage(original, probeImage(original), DEFAULT_LIMITS);
+      const photo: Rgba = await decodeWithJimp(original, probeImage(original), DEFAULT_LIMITS);
       const variants: Array<[string, Uint8Array]> = [
         ['original', original],
         ['jpeg', await encodeJpeg(photo, 95)],

@@ -1,10 +1,9 @@
 import type { LambdaFunctionURLEvent, S3BatchEvent, S3Event } from 'aws-lambda';
 import { expect } from 'chai';
+import type { FunctionUrlResponse, HandlerSummary } from '../../function/lambda';
 import type { BatchResponse } from '../../function/lambda/batch-event';
 import { InvalidEventError } from '../../function/lambda/errors';
-import type { HandlerSummary } from '../../function/lambda/handler';
-import type { FunctionUrlResponse } from '../../function/lambda/on-demand-handler';
-import { createFunctionHandler, EventKind, eventKindOf } from '../../function/lambda/router';
+import { createFunctionHandler, EVENT_SOURCES, EventKind, eventKindOf } from '../../function/lambda/router';
 import {
   fakeClassifier,
   lambdaContext,
@@ -95,5 +94,30 @@ describe('function router', () => {
     expect(error).to.be.instanceOf(InvalidEventError);
     expect((error as InvalidEventError).code).to.equal('INVALID_EVENT');
     expect((error as Error).message).to.match(/S3 notification .* S3 Batch Operations .* Function URL/);
+  });
+
+  describe('the table of event sources', () => {
+    it('has one row per kind, and EventKind names each row', () => {
+      const kinds = EVENT_SOURCES.map((source) => source.kind);
+      expect(new Set(kinds).size).to.equal(kinds.length);
+      expect(Object.values(EventKind)).to.deep.equal(kinds);
+      expect(Object.keys(EventKind)).to.deep.equal(EVENT_SOURCES.map((source) => source.constant));
+    });
+
+    it('gives every fixture to exactly one source, so the order of the rows does not matter', () => {
+      for (const fixture of [
+        's3-put',
+        's3-put-multi',
+        's3-batch-v1',
+        's3-batch-v2',
+        'function-url',
+      ] as const) {
+        const matching = EVENT_SOURCES.filter((source) => source.matches(loadFixture(fixture)));
+        expect(
+          matching.map((source) => source.kind),
+          fixture,
+        ).to.have.length(1);
+      }
+    });
   });
 });

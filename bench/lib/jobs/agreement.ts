@@ -2,12 +2,16 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
-import { decodeImage } from '../../../function/classifier/decode';
-import { DEFAULT_LIMITS, probeImage } from '../../../function/classifier/image-probe';
-import { loadClassifier } from '../../../function/classifier/index';
-import { loadLabels } from '../../../function/classifier/labels';
-import { fileSystemHandler, locateModel } from '../../../function/classifier/model-files';
-import { toInputTensor } from '../../../function/classifier/preprocess';
+import {
+  DEFAULT_LIMITS,
+  decodeWithJimp,
+  fileSystemHandler,
+  loadClassifier,
+  loadLabels,
+  locateModel,
+  probeImage,
+  toInputTensor,
+} from '../../../function/classifier';
 import { fuseLayersModel } from '../fused-mobilenet';
 import { createOnnxPeer } from '../onnx-peer';
 import type { AgreementJob, AgreementRow } from './job-types';
@@ -58,7 +62,7 @@ export async function runAgreement(job: AgreementJob): Promise<AgreementRow[]> {
     const a = (await ours.classify(bytes, { topK: 1 })).predictions[0];
     const b = (await sharp.classify(bytes, { topK: 1 })).predictions[0];
     if (!a || !b) throw new Error(`no prediction for ${file}`);
-    const image = await decodeImage(bytes, probeImage(bytes, DEFAULT_LIMITS), DEFAULT_LIMITS);
+    const image = await decodeWithJimp(bytes, probeImage(bytes, DEFAULT_LIMITS), DEFAULT_LIMITS);
     const input = tf.tidy(() => toInputTensor(image, spec));
     const reference = tf.tidy(() => (layers.predict(input) as tf.Tensor).dataSync() as Float32Array);
     const fusedScores = tf.tidy(() => fused.predict(input).dataSync() as Float32Array);
