@@ -211,6 +211,12 @@ function peerTable(results: BenchResults): string {
       ]);
     }
   }
+  const lite = results.tfliteVsTfjs;
+  if (lite && !failed(lite)) {
+    // The .tflite run by the importer against the TF.js layers twin of its weights (ours, same process).
+    const ms = `${lite.inferenceMs.tflite.toFixed(1)} vs ${lite.inferenceMs.tfjs.toFixed(1)} ms`;
+    rows.push(['TFLite importer (same weights)', 'medium', '–', '–', `${x(lite.ratio)} (${ms})`, '–', '–']);
+  }
   return table(['peer', 'image', 'decode', 'preprocess', 'inference', 'total', 'peak RSS'], rows);
 }
 

@@ -7,6 +7,7 @@ import type {
   Stage,
   WasmThreadsResult,
 } from './jobs/job-types';
+import type { TfliteVsTfjsResult } from './jobs/tflite-vs-tfjs';
 import type { MachineFacts } from './machine';
 import type { ScenarioImage, ScenarioName } from './scenario-images';
 import type { Summary } from './stats';
@@ -78,6 +79,8 @@ export interface BenchResults {
   warm: WarmEntry[];
   profile?: ProfileResult | Failure;
   wasmThreads?: WasmThreadsResult | Failure;
+  /** The TensorFlow Lite importer beside the TF.js layers twin of the same weights. */
+  tfliteVsTfjs?: TfliteVsTfjsResult | Failure;
   agreement?: AgreementRow[] | Failure;
   throughput: ThroughputResults;
   artifacts: { entry: string; bundleOptions: string; items: Artifact[]; zipped: boolean } | Failure;

@@ -19,6 +19,7 @@ import type {
   WasmThreadsResult,
 } from './jobs/job-types';
 import { STAGES } from './jobs/job-types';
+import { hasTfliteTwin, type TfliteVsTfjsResult } from './jobs/tflite-vs-tfjs';
 import { machineFacts } from './machine';
 import { findOnnxFile } from './onnx-peer';
 import {
@@ -307,6 +308,18 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
       return (await runJob<WasmThreadsResult>(worker, { kind: 'wasm-threads', modelDir: options.modelDir }))
         .result;
     });
+    const tfliteVsTfjs = hasTfliteTwin(options.modelDir)
+      ? await attempt(log, 'TFLite importer vs TF.js twin', async () => {
+          log('TFLite importer vs its TF.js layers twin (wasm, same weights)');
+          const job = {
+            kind: 'tflite-vs-tfjs' as const,
+            modelDir: options.modelDir,
+            image: medium.file,
+            runs: 20,
+          };
+          return (await runJob<TfliteVsTfjsResult>(worker, job)).result;
+        })
+      : undefined;
     const agreementImages = imageFiles(
       [options.labelledDir, options.quick ? undefined : options.photosDir].filter((d): d is string => !!d),
     );
@@ -343,6 +356,7 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
       warm,
       profile,
       wasmThreads,
+      tfliteVsTfjs,
       agreement: failed(agreement) || agreement.length ? agreement : undefined,
       throughput: throughputResults,
       artifacts,

@@ -55,12 +55,21 @@ export interface ClassificationResult {
   decoder: DecoderName;
   image: { format: ImageFormat; width: number; height: number; bytes: number };
   timings: Timings;
+  /** The decoded pixels (RGBA, upright, possibly already shrunk by the decoder), when `keepPixels` asked. */
+  pixels?: DecodedImage;
+  /** Every class, best first, whatever `topK` and `minConfidence` say, when `allProbabilities` asked. */
+  probabilities?: Prediction[];
 }
 
 export interface ClassifyOptions {
+  /** 1..MAX_TOP_K, or up to the model's class count to get every class's probability. */
   topK?: number;
   /** 0..1: predictions below it are dropped, the best one is always kept. */
   minConfidence?: number;
+  /** Return the decoded pixels too, for callers that look at the image itself (colours, sharpness). */
+  keepPixels?: boolean;
+  /** Return every class's probability too, for callers that sum them (labels with parents). */
+  allProbabilities?: boolean;
 }
 
 export interface EmbedOptions {
@@ -135,12 +144,13 @@ export function chooseSharp(
   }
 }
 
-function validateTopK(value: number | undefined): number {
+function validateTopK(value: number | undefined, classes: number): number {
   const k = value ?? 5;
-  if (!Number.isInteger(k) || k < 1 || k > MAX_TOP_K) {
+  const max = Math.max(MAX_TOP_K, classes);
+  if (!Number.isInteger(k) || k < 1 || k > max) {
     throw new LambdaVisionError(
       ErrorCode.INVALID_OPTION,
-      `topK must be a whole number from 1 to ${MAX_TOP_K}, got ${value}`,
+      `topK must be a whole number from 1 to ${max}, got ${value}`,
     );
   }
   return k;
@@ -246,7 +256,7 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
     model,
     limits,
     async classify(bytes, classifyOptions = {}) {
-      const k = validateTopK(classifyOptions.topK);
+      const k = validateTopK(classifyOptions.topK, model.classes);
       const minConfidence = validateConfidence(classifyOptions.minConfidence);
       const start = performance.now();
       // The header is read once, here, and handed to the decoder with its layout.
@@ -284,6 +294,17 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
           inferenceMs: round(inferred - prepared),
           totalMs: round(end - start),
         },
+        ...(classifyOptions.keepPixels ? { pixels: image } : {}),
+        ...(classifyOptions.allProbabilities
+          ? {
+              probabilities: topK(scores, {
+                kind: output,
+                background,
+                labels: labels.labels,
+                topK: model.classes,
+              }),
+            }
+          : {}),
       };
     },
     async embed(bytes, embedOptions = {}) {

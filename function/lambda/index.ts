@@ -26,6 +26,16 @@ export {
 export type { HandlerDeps } from './handler-deps';
 export type { FunctionUrlResponse } from './http-response';
 export * from './object-store';
+export {
+  AMZ_JSON,
+  DETECT_LABELS_TARGET,
+  type DetectLabelsRequest,
+  detectLabelsResponse,
+  parseDetectLabelsRequest,
+  REKOGNITION_ERROR_FOR,
+  RekognitionError,
+  RekognitionErrorType,
+} from './rekognition-protocol';
 export type {
   ErrorResult,
   ObjectToClassify,
@@ -59,6 +69,7 @@ export {
   type OnDemandResult,
   statusFor,
 } from './sources/function-url';
+export { createRekognitionHandler } from './sources/rekognition';
 export {
   type BatchArguments,
   type BatchTaskStatus,
@@ -73,4 +84,4 @@ export {
   type RecordStatus,
   type S3NotificationHandler,
 } from './sources/s3-notification';
-export { coldStartFlag, type LogSink, METRIC, type MetricsSink, type Trigger } from './telemetry';
+export { coldStartFlag, type LogSink, METRIC, type MetricsSink, NO_METRICS, type Trigger } from './telemetry';

@@ -165,12 +165,11 @@ export async function runClassify(argv: readonly string[], io: CliIo = processIo
   const defaultModelDir = io.defaultModelDir ?? DEFAULT_MODEL_DIR;
   const modelDir = resolveModelDir(options.model, io.env, defaultModelDir);
   if (modelDir === defaultModelDir && !existsSync(modelDir)) {
-    // First use: fetch the default model, or copy it from LAMBDAVISION_MODEL_SOURCE. Asking to classify
-    // with the default model is taken as consent to trust its first download where no checksum is pinned
-    // yet; fetch-model prints the hashes it records and checks every later fetch against them.
+    // First use: fetch the default model (a pinned TensorFlow Lite file, checked against its SHA-256), or
+    // copy it from LAMBDAVISION_MODEL_SOURCE.
     io.stderr.write(`no model at ${modelDir} yet: fetching the default model (npm run fetch-model)\n`);
     const say = (line: string) => io.stderr.write(`${line}\n`);
-    const status = await runFetchModel(['--out', modelDir, '--record-checksums'], {
+    const status = await runFetchModel(['--out', modelDir], {
       env: io.env,
       stdout: say,
       stderr: say,

@@ -1,9 +1,17 @@
 import type { BackendChoice, BackendName, DecoderName } from '../../../function/classifier';
 import type { KernelTime } from '../kernel-profile';
 import type { OpTime } from '../onnx-peer';
+import type { TfliteVsTfjsJob, TfliteVsTfjsResult } from './tflite-vs-tfjs';
 
 /** What a child process is asked to do; passed as JSON on its command line. */
-export type Job = ColdStartJob | WarmJob | ProfileJob | AgreementJob | WasmThreadsJob | CoreThroughputJob;
+export type Job =
+  | ColdStartJob
+  | WarmJob
+  | ProfileJob
+  | AgreementJob
+  | WasmThreadsJob
+  | CoreThroughputJob
+  | TfliteVsTfjsJob;
 
 export type Engine =
   | { engine: 'tfjs'; backend: BackendChoice; decoder: DecoderName }
@@ -128,4 +136,5 @@ export type JobResult =
   | ProfileResult
   | AgreementRow[]
   | WasmThreadsResult
-  | CoreThroughputResult;
+  | CoreThroughputResult
+  | TfliteVsTfjsResult;

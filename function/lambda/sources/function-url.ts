@@ -115,7 +115,7 @@ export function createFunctionUrlHandler(deps: HandlerDeps): SourceHandler<Funct
     requestId: string,
     signal: AbortSignal,
   ): Promise<OnDemandResult> {
-    const options = { topK: request.topK, minConfidence: request.minConfidence };
+    const options = { topK: request.topK, minConfidence: request.minConfidence, allProbabilities: true };
     const meta = () => ({ requestId, processedAt: now().toISOString() });
     if (request.image.kind === 's3') {
       const target = { bucket: request.image.bucket, key: request.image.key };
