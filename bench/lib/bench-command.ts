@@ -4,6 +4,7 @@ import { defineCommand } from '../../scripts/cli/command';
 import { isInstalled, missingPackageHint } from '../../scripts/cli/optional-packages';
 import { BENCH_DESCRIPTION, BENCH_OPTIONS, benchOptions } from './args';
 import { renderChart } from './chart-svg';
+import { renderSweepChart } from './power-sweep';
 import { projectPath } from './project';
 import { renderReport } from './report-markdown';
 import type { BenchResults } from './results';
@@ -35,10 +36,14 @@ export const benchCommand = defineCommand({
     if (!options.render) writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
     const report = renderReport(results, `${path.basename(base)}.svg`);
     writeFileSync(`${base}.svg`, renderChart(results));
+    const sweepChart =
+      results.sweep && 'points' in results.sweep ? renderSweepChart(results.sweep) : undefined;
+    if (sweepChart) writeFileSync(`${base}-sweep.svg`, sweepChart);
     writeFileSync(`${base}.md`, report);
     if (options.publish) {
       writeFileSync(projectPath('bench', 'REPORT.md'), renderReport(results, 'REPORT.svg'));
       writeFileSync(projectPath('bench', 'REPORT.svg'), renderChart(results));
+      if (sweepChart) writeFileSync(projectPath('bench', 'REPORT-sweep.svg'), sweepChart);
     }
     io.stdout.write(`${report}\n`);
     log(

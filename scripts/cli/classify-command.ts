@@ -67,8 +67,9 @@ const CLASSIFY_OPTIONS = {
   decoder: {
     type: 'string',
     value: 'name',
-    description: 'jimp (pure JavaScript) | sharp (libvips, faster on large photos; optional dependency)',
-    default: 'jimp',
+    description:
+      'auto (sharp when installed, else jimp) | sharp (libvips, faster on large photos; optional dependency) | jimp (pure JavaScript)',
+    default: 'auto',
     parse: oneOf(DECODERS),
   },
   'max-bytes': {
@@ -137,13 +138,12 @@ async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
   const defaultModelDir = io.defaultModelDir ?? DEFAULT_MODEL_DIR;
   const modelDir = resolveModelDir(options.model, io.env, defaultModelDir);
   if (modelDir === defaultModelDir && !existsSync(modelDir)) {
-    // First use: fetch the default model, or copy it from LAMBDAVISION_MODEL_SOURCE. Asking to classify
-    // with the default model is taken as consent to trust its first download where no checksum is pinned
-    // yet; fetch-model prints the hashes it records and checks every later fetch against them.
+    // First use: fetch the default model (pinned by SHA-256, checked), or copy it from
+    // LAMBDAVISION_MODEL_SOURCE.
     io.stderr.write(`no model at ${modelDir} yet: fetching the default model\n`);
-    // Its lines are held back: on success they are shown (checksums recorded), on failure only the reason.
+    // Its lines are held back: on success they are shown, on failure only the reason.
     const lines: string[] = [];
-    const status = await runFetchModel(['--out', modelDir, '--record-checksums'], {
+    const status = await runFetchModel(['--out', modelDir], {
       env: io.env,
       stdout: (line) => lines.push(line),
       stderr: (line) => lines.push(line),
@@ -178,7 +178,9 @@ async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
     }
     return 2;
   }
-  io.stderr.write(`model ${classifier.model.name} on ${classifier.backend}; ${files.length} file(s)\n`);
+  io.stderr.write(
+    `model ${classifier.model.name} on ${classifier.backend}, decoder ${classifier.decoder}; ${files.length} file(s)\n`,
+  );
 
   const bar =
     !options['no-progress'] && io.stderr.isTTY && files.length >= 10

@@ -11,24 +11,36 @@ function halfToFloat(h: number): number {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
-function rawValues(tensor: TfliteTensor, data: Uint8Array): Float32Array | Int32Array {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+/** Little-endian typed array over a copy of the bytes (the copy also fixes alignment). */
+function copyAs<T>(data: Uint8Array, make: (buffer: ArrayBuffer) => T): T {
+  return make(data.slice().buffer);
+}
+
+type Raw = Float32Array | Int32Array | Uint8Array | Int8Array | Int16Array;
+
+function rawValues(tensor: TfliteTensor, data: Uint8Array): Raw {
   const count = tensor.shape.reduce((a, b) => a * b, 1);
   switch (tensor.type) {
     case TensorType.FLOAT32:
-      return Float32Array.from({ length: count }, (_, i) => view.getFloat32(i * 4, true));
-    case TensorType.FLOAT16:
-      return Float32Array.from({ length: count }, (_, i) => halfToFloat(view.getUint16(i * 2, true)));
+      return copyAs(data.subarray(0, count * 4), (b) => new Float32Array(b));
+    case TensorType.FLOAT16: {
+      const halves = copyAs(data.subarray(0, count * 2), (b) => new Uint16Array(b));
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) out[i] = halfToFloat(halves[i] as number);
+      return out;
+    }
     case TensorType.INT32:
-      return Int32Array.from({ length: count }, (_, i) => view.getInt32(i * 4, true));
-    case TensorType.INT64:
-      return Int32Array.from({ length: count }, (_, i) => Number(view.getBigInt64(i * 8, true)));
+      return copyAs(data.subarray(0, count * 4), (b) => new Int32Array(b));
+    case TensorType.INT64: {
+      const longs = copyAs(data.subarray(0, count * 8), (b) => new BigInt64Array(b));
+      return Int32Array.from(longs, (v) => Number(v));
+    }
     case TensorType.UINT8:
-      return Int32Array.from(data.subarray(0, count));
+      return data.subarray(0, count);
     case TensorType.INT8:
-      return Int32Array.from(new Int8Array(data.buffer, data.byteOffset, count));
+      return new Int8Array(data.buffer, data.byteOffset, count);
     case TensorType.INT16:
-      return Int32Array.from({ length: count }, (_, i) => view.getInt16(i * 2, true));
+      return copyAs(data.subarray(0, count * 2), (b) => new Int16Array(b));
     default:
       throw new Error(
         `constant "${tensor.name}" has type ${TensorType[tensor.type] ?? tensor.type}, which is not supported`,
@@ -45,12 +57,15 @@ export function constantValues(tensor: TfliteTensor): Float32Array | Int32Array 
   if (!tensor.data) throw new Error(`tensor "${tensor.name}" is not a constant`);
   const raw = rawValues(tensor, tensor.data);
   const q = tensor.quantization;
-  if (!q || raw instanceof Float32Array) return raw;
+  if (raw instanceof Float32Array) return raw;
+  if (!q) return raw instanceof Int32Array ? raw : Int32Array.from(raw);
   const channels = q.scale.length;
+  const out = new Float32Array(raw.length);
   if (channels === 1) {
     const scale = q.scale[0] ?? 1;
     const zero = q.zeroPoint[0] ?? 0;
-    return Float32Array.from(raw, (v) => scale * (v - zero));
+    for (let i = 0; i < raw.length; i++) out[i] = scale * ((raw[i] as number) - zero);
+    return out;
   }
   const dims = tensor.shape;
   if (dims[q.axis] !== channels) {
@@ -60,10 +75,12 @@ export function constantValues(tensor: TfliteTensor): Float32Array | Int32Array 
   }
   // Elements of one channel repeat every `inner` values along the quantized dimension.
   const inner = dims.slice(q.axis + 1).reduce((a, b) => a * b, 1);
-  return Float32Array.from(raw, (v, i) => {
-    const c = Math.floor(i / inner) % channels;
-    return (q.scale[c] ?? 1) * (v - (q.zeroPoint[c] ?? 0));
-  });
+  for (let start = 0, c = 0; start < raw.length; start += inner, c = (c + 1) % channels) {
+    const scale = q.scale[c] ?? 1;
+    const zero = q.zeroPoint[c] ?? 0;
+    for (let i = start; i < start + inner; i++) out[i] = scale * ((raw[i] as number) - zero);
+  }
+  return out;
 }
 
 /** The float range a quantized input tensor accepts: its integer range dequantized. */

@@ -215,7 +215,10 @@ const reshape: OpBuilder = (op, ctx) => {
   const fromInput =
     ctx.has(op, 1) && ctx.tensor(op.inputs[1] as number).data ? Array.from(ctx.values(op, 1)) : undefined;
   const fromOptions = o && o.newShapeLength() > 0 ? Array.from(o.newShapeArray() ?? []) : undefined;
-  const target = fromInput ?? fromOptions ?? ctx.tensor(op.outputs[0] as number).shape;
+  // The output's static shape when the file states it fully (a [1, -1] target would fold the batch in).
+  const stated = ctx.tensor(op.outputs[0] as number).shape;
+  const known = stated.length > 0 && stated.every((d) => d > 0) ? stated : undefined;
+  const target = known ?? fromInput ?? fromOptions ?? stated;
   const shape = batchFree(target);
   const x = ctx.input(op, 0);
   return (env) => tf.reshape(x(env), shape);

@@ -268,6 +268,23 @@ describe('TensorFlow Lite operators (files written by the test, compared with TF
     tf.dispose([input, w16]);
   });
 
+  it('RESHAPE follows the batch the file does not know (its static shapes say 1)', async () => {
+    const spec: GraphSpec = {
+      tensors: [
+        { shape: [1, 2, 2, 3] },
+        { shape: [2], type: TensorType.INT32, data: int32Bytes([1, -1]) },
+        { shape: [1, 12] },
+      ],
+      ops: [{ op: Op.RESHAPE, inputs: [0, 1], outputs: [2] }],
+      inputs: [0],
+      outputs: [2],
+    };
+    const input = x([3, 2, 2, 3], 18);
+    const actual = await run(spec, input);
+    await expectClose(actual, tf.reshape(input, [3, 12]));
+    input.dispose();
+  });
+
   it('ADD and MUL with a broadcast constant and fused activations, then MEAN over height and width', async () => {
     const c = values(4, 13);
     const spec: GraphSpec = {

@@ -7,14 +7,17 @@ import { locateModel } from '../../../function/classifier/model-files';
 import { loadPredictor } from '../../../function/classifier/model-formats';
 import { photosDir, requireShared, sharedModelDir, testImagesDir } from '../../support/shared-data';
 
-/** The classifier .tflite files of the shared models (not the two pieces of mobilenet_v1_1.0_224_quant). */
-const MODELS = [
-  'mobilenet_v2_1.0_224_quant',
-  'tf2_mobilenet_v2_1.0_224_ptq',
-  'mobilenet_v1_0.75_192_quant',
-  'mobilenet_v1_0.5_160_quant',
-  'mobilenet_v1_0.25_128_quant',
-];
+/**
+ * The classifier .tflite files of the shared models (not the two pieces of mobilenet_v1_1.0_224_quant),
+ * with the width of the features their classification head reads (1280 for v2; 1024 x alpha for v1).
+ */
+const MODELS: Record<string, number> = {
+  'mobilenet_v2_1.0_224_quant': 1280,
+  'tf2_mobilenet_v2_1.0_224_ptq': 1280,
+  'mobilenet_v1_0.75_192_quant': 768,
+  'mobilenet_v1_0.5_160_quant': 512,
+  'mobilenet_v1_0.25_128_quant': 256,
+};
 
 /** PROVENANCE.md's top-5 table: image → output indices, best first. */
 function expectedTop5(provenance: string): Map<string, number[]> {
@@ -49,7 +52,7 @@ async function provenanceInput(file: string, size: number): Promise<tf.Tensor4D>
 }
 
 describe('the shared TensorFlow Lite classifiers give the top-5 of their PROVENANCE.md', () => {
-  for (const name of MODELS) {
+  for (const [name, featureWidth] of Object.entries(MODELS)) {
     it(name, async function () {
       const dir = requireShared(this, sharedModelDir(name));
       const images = requireShared(this, testImagesDir());
@@ -68,6 +71,9 @@ describe('the shared TensorFlow Lite classifiers give the top-5 of their PROVENA
       try {
         for (const image of imageFiles) {
           const input = await provenanceInput(image, size as number);
+          const features = predictor.embed?.(input);
+          expect(features?.shape, 'penultimate features').to.deep.equal([1, featureWidth]);
+          features?.dispose();
           const scores = predictor.predict(input);
           const top = tf.topk(scores, 5);
           const indices = Array.from(await top.indices.data());

@@ -1,23 +1,9 @@
 import { defaultFormats } from 'jimp';
+import type { DecodedImage, RgbaImage } from './decoder';
 import { ErrorCode, ImageError, LambdaVisionError } from './errors';
-import { assertBmpTsReads, inspectBmp } from './formats/bmp';
-import { assertJpegJsReads, inspectJpeg, jpegOrientation } from './formats/jpeg';
-import { assertPngDataMatchesHeader, inspectPng } from './formats/png';
-import { FORMAT_NAMES } from './formats/reader';
-import {
-  assertTiffBlocksDecodeWithinHeader,
-  assertUtifReads,
-  firstPageOnly,
-  inspectTiff,
-} from './formats/tiff';
-import type { ImageFormat, ImageHeader, ImageLimits } from './image-probe';
-
-/** Decoded pixels: RGBA, 8 bits a channel, row-major, EXIF orientation already applied. */
-export interface RgbaImage {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
+import { decodedFormatById, type JimpHooks } from './formats/index';
+import type { Dimensions } from './formats/reader';
+import type { ImageHeader, ImageLimits, InspectedImage } from './image-probe';
 
 interface Bitmap {
   width: number;
@@ -30,22 +16,6 @@ interface Codec {
   decode?: (data: Buffer, options?: Record<string, unknown>) => Bitmap | Promise<Bitmap>;
 }
 
-const MIME_TYPES: Record<ImageFormat, string> = {
-  jpg: 'image/jpeg',
-  png: 'image/png',
-  gif: 'image/gif',
-  bmp: 'image/bmp',
-  tiff: 'image/tiff',
-};
-
-/**
- * jpeg-js's own memory ceiling, per pixel of the pixel limit. It counts 64 Int32 coefficients a block
- * (4 bytes a pixel for each full-resolution component), line and sample buffers, and the RGBA output.
- * The previous ceiling (8 bytes a pixel) refused ordinary 4:2:0 photos above ~25 MP that the probe had
- * admitted. Measured: a 39 MP JPEG decodes with a peak RSS of ~1.0 GB (4:2:0) to ~1.7 GB (4:4:4).
- */
-const JPEG_JS_BYTES_PER_PIXEL = 20;
-
 let codecs: Map<string, Codec> | undefined;
 
 /**
@@ -53,33 +23,11 @@ let codecs: Map<string, Codec> | undefined;
  * format the probe verified. Jimp.fromBuffer would sniff the type again (and refuses APNG, which it
  * tells apart from PNG, and TIFF-based camera raws) and parse EXIF with a second, unguarded parser.
  */
-function codecFor(format: ImageFormat): Codec {
+function codecFor(name: string, hooks: JimpHooks<Dimensions> | undefined): Codec {
   codecs ??= new Map((defaultFormats as Array<() => Codec>).map((make) => make()).map((c) => [c.mime, c]));
-  const codec = codecs.get(MIME_TYPES[format]);
-  if (!codec?.decode)
-    throw new ImageError(ErrorCode.UNSUPPORTED_FORMAT, `no decoder for ${FORMAT_NAMES[format]}`);
+  const codec = hooks && codecs.get(hooks.mime);
+  if (!codec?.decode) throw new ImageError(ErrorCode.UNSUPPORTED_FORMAT, `no decoder for ${name}`);
   return codec;
-}
-
-/**
- * What the probe does not check because it depends on the decoder: the variants jimp's codecs cannot read
- * (refused by name), the output of compressed data they would inflate without a ceiling, and the TIFF
- * rewrite to its first page.
- */
-function prepare(format: ImageFormat, buffer: Buffer, limits: ImageLimits): Buffer {
-  if (format === 'jpg') {
-    assertJpegJsReads(inspectJpeg(buffer, limits));
-  } else if (format === 'bmp') {
-    assertBmpTsReads(inspectBmp(buffer, limits));
-  } else if (format === 'png') {
-    assertPngDataMatchesHeader(buffer, inspectPng(buffer, limits));
-  } else if (format === 'tiff') {
-    const layout = inspectTiff(buffer, limits);
-    assertUtifReads(buffer, layout, limits);
-    assertTiffBlocksDecodeWithinHeader(buffer, layout);
-    return firstPageOnly(buffer, layout);
-  }
-  return buffer;
 }
 
 /** The text of whatever a decoder threw: some throw strings, numbers or plain objects. */
@@ -107,9 +55,8 @@ function decoderWords(cause: unknown): string | undefined {
 
 const MEMORY_FAILURE = /allocation failed|invalid (typed )?array length|buffer larger than|limit exceeded/i;
 
-function decodeFailure(format: ImageFormat, cause: unknown): LambdaVisionError {
+function decodeFailure(name: string, cause: unknown): LambdaVisionError {
   if (cause instanceof LambdaVisionError) return cause;
-  const name = FORMAT_NAMES[format];
   const text = textOf(cause);
   if (cause instanceof RangeError && /call stack/i.test(text)) {
     return new ImageError(
@@ -146,39 +93,41 @@ function decodeFailure(format: ImageFormat, cause: unknown): LambdaVisionError {
  * 16-bit images become 8-bit RGBA; a JPEG's EXIF orientation is applied. Whatever a decoder throws comes
  * out as an ImageError with a stable code.
  */
-export async function decodeImage(
+export async function decodeWithJimp(
   bytes: Uint8Array,
-  header: ImageHeader,
+  header: ImageHeader | InspectedImage,
   limits: ImageLimits,
-): Promise<RgbaImage> {
+): Promise<DecodedImage> {
   const buffer = Buffer.isBuffer(bytes)
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const { format } = header;
-  const codec = codecFor(format);
+  const format = decodedFormatById(header.format);
+  const hooks = format.decoders.jimp;
+  const codec = codecFor(format.name, hooks);
   let bitmap: Bitmap;
   try {
-    const input = prepare(format, buffer, limits);
+    // The header walk, read once by the probe; read here only for a header built by hand.
+    const layout = 'layout' in header ? header.layout : format.walk(buffer, limits);
+    // What the probe does not check because it depends on the decoder: the variants jimp's codecs cannot
+    // read (refused by name), the output of compressed data they would inflate without a ceiling, and
+    // the TIFF rewrite to its first page.
+    const input = hooks?.prepare ? hooks.prepare(buffer, layout, limits) : buffer;
     const decode = codec.decode as NonNullable<Codec['decode']>;
-    bitmap = await decode(
-      input,
-      format === 'jpg'
-        ? {
-            // jpeg-js keeps its own ceilings; align them with ours so that what the probe admits decodes.
-            maxResolutionInMP: Math.ceil(limits.maxPixels / 1e6),
-            maxMemoryUsageInMB: Math.ceil((limits.maxPixels * JPEG_JS_BYTES_PER_PIXEL) / 2 ** 20) + 64,
-          }
-        : undefined,
-    );
+    bitmap = await decode(input, hooks?.options?.(limits));
   } catch (cause) {
-    throw decodeFailure(format, cause);
+    throw decodeFailure(format.name, cause);
   }
-  const image = checkBitmap(header, bitmap, limits);
-  return format === 'jpg' ? applyOrientation(image, jpegOrientation(buffer)) : image;
+  const image = checkBitmap(header, format.name, bitmap, limits);
+  const upright = hooks?.orientation ? applyOrientation(image, hooks.orientation(buffer)) : image;
+  return { ...upright, decoder: 'jimp' };
 }
 
-function checkBitmap(header: ImageHeader, bitmap: Bitmap | undefined, limits: ImageLimits): RgbaImage {
-  const name = FORMAT_NAMES[header.format];
+function checkBitmap(
+  header: ImageHeader,
+  name: string,
+  bitmap: Bitmap | undefined,
+  limits: ImageLimits,
+): RgbaImage {
   const width = bitmap?.width ?? 0;
   const height = bitmap?.height ?? 0;
   if (

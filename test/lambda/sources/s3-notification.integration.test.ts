@@ -2,17 +2,17 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
-import type { Classifier } from '../../function/classifier';
-import { createS3NotificationHandler, type S3NotificationHandler } from '../../function/lambda';
-import { RetryableRecordsError } from '../../function/lambda/errors';
-import type { ErrorResult, ResultDocument, SuccessResult } from '../../function/lambda/result-document';
-import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
-import { fakeClassifier, lambdaContext } from './support/fakes';
-import { loadEvent } from './support/fixtures';
-import { readResult } from './support/local-bucket';
-import { requireRealModel } from './support/real-classifier';
-import { s3HandlerDeps } from './support/s3-handler-deps';
-import { unreachableS3Client } from './support/unreachable-s3';
+import type { Classifier } from '../../../function/classifier';
+import { createS3NotificationHandler, type S3NotificationHandler } from '../../../function/lambda';
+import { RetryableRecordsError } from '../../../function/lambda/errors';
+import type { ErrorResult, ResultDocument, SuccessResult } from '../../../function/lambda/result-document';
+import { type LocalS3, startLocalS3 } from '../../../scripts/lib/local-s3';
+import { fakeClassifier, lambdaContext } from '../support/fakes';
+import { loadEvent } from '../support/fixtures';
+import { readResult } from '../support/local-bucket';
+import { requireRealModel } from '../support/real-classifier';
+import { s3HandlerDeps } from '../support/s3-handler-deps';
+import { unreachableS3Client } from '../support/unreachable-s3';
 
 const BUCKET = 'lambdavision';
 

@@ -1,6 +1,6 @@
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { expect } from 'chai';
-import { codesIn, ErrorCode, ImageError, ModelError } from '../../function/classifier';
+import { codesIn, ErrorCode, ImageError, ModelError } from '../../../function/classifier';
 import {
   createFunctionUrlHandler,
   type FunctionUrlResponse,
@@ -8,10 +8,10 @@ import {
   type OnDemandError,
   type OnDemandResult,
   statusFor,
-} from '../../function/lambda';
-import { ObjectStoreError } from '../../function/lambda/errors';
-import { handlerWithFakes, lambdaContext, type MemoryObjectStore, testConfig } from './support/fakes';
-import { loadFixture } from './support/fixtures';
+} from '../../../function/lambda';
+import { ObjectStoreError } from '../../../function/lambda/errors';
+import { handlerWithFakes, lambdaContext, type MemoryObjectStore, testConfig } from '../support/fakes';
+import { loadFixture } from '../support/fixtures';
 
 const BUCKET = 'lambdavision';
 const KEY = 'uploads/my+photo 1.jpg';
@@ -311,6 +311,22 @@ describe('on-demand handler (Function URL, with fakes)', () => {
       }
       expect((error as Error).message).to.match(/^not a Lambda Function URL event/);
     });
+  });
+
+  it('answers 504 DEADLINE, classifying nothing, when too little time is left to start', async () => {
+    // Prepare
+    const { handler, classifier } = setup();
+
+    // Act
+    const response = await handler(
+      request({ contentType: 'image/jpeg', body: Buffer.from('PARROT') }),
+      lambdaContext(500, 'req-late'),
+    );
+
+    // Assess
+    expect(response.statusCode).to.equal(504);
+    expect(errorOf(response).code).to.equal('DEADLINE');
+    expect(classifier.calls).to.have.length(0);
   });
 
   it('maps every S3 failure code to a status', () => {

@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import type { OnDemandResult } from '../../function/lambda';
-import { runClassify } from '../../scripts/cli/classify-command';
-import { type DevServer, startDevServer } from '../../scripts/lib/dev-server';
-import { realModelDir, requireShared, testImagesDir } from '../support/shared-data';
-import { RecordingLogger } from './support/fakes';
-import { sharedRealClassifier } from './support/real-classifier';
+import type { OnDemandResult } from '../../../function/lambda';
+import { runClassify } from '../../../scripts/cli/classify-command';
+import { type DevServer, startDevServer } from '../../../scripts/lib/dev-server';
+import { realModelDir, requireShared, testImagesDir } from '../../support/shared-data';
+import { RecordingLogger } from '../support/fakes';
+import { sharedRealClassifier } from '../support/real-classifier';
 
 const run = promisify(execFile);
 const IMAGES = ['parrot.jpg', 'hot_dog.jpg', 'bird.bmp', 'cat.bmp', 'grace_hopper.bmp'];

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ErrorCode, ImageError, ModelError } from '../../function/classifier';
+import { ErrorCode, ImageError, ModelError } from '../../../function/classifier';
 import {
   batchTaskStatus,
   createBatchHandler,
@@ -7,12 +7,12 @@ import {
   type HandlerDeps,
   METRIC,
   parseBatchArguments,
-} from '../../function/lambda';
-import type { BatchResponse } from '../../function/lambda/batch-event';
-import { ObjectStoreError } from '../../function/lambda/errors';
-import type { ErrorResult, SuccessResult } from '../../function/lambda/result-document';
-import { handlerWithFakes, lambdaContext } from './support/fakes';
-import { batchEventForKeys, loadEvent, loadFixture } from './support/fixtures';
+} from '../../../function/lambda';
+import type { BatchResponse } from '../../../function/lambda/batch-event';
+import { ObjectStoreError } from '../../../function/lambda/errors';
+import type { ErrorResult, SuccessResult } from '../../../function/lambda/result-document';
+import { handlerWithFakes, lambdaContext } from '../support/fakes';
+import { batchEventForKeys, loadEvent, loadFixture } from '../support/fixtures';
 
 const BUCKET = 'lambdavision';
 const image = (text: string): Uint8Array => Buffer.from(text);

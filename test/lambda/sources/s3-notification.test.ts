@@ -5,23 +5,23 @@ import {
   ImageError,
   type LambdaVisionError,
   ModelError,
-} from '../../function/classifier';
-import { createS3NotificationHandler, type HandlerDeps, METRIC } from '../../function/lambda';
+} from '../../../function/classifier';
+import { createS3NotificationHandler, type HandlerDeps, METRIC } from '../../../function/lambda';
 import {
   DeadlineError,
   InvalidEventError,
   ObjectStoreError,
   RetryableRecordsError,
-} from '../../function/lambda/errors';
-import type { ErrorResult, SuccessResult } from '../../function/lambda/result-document';
+} from '../../../function/lambda/errors';
+import type { ErrorResult, SuccessResult } from '../../../function/lambda/result-document';
 import {
   fakeClassifier,
   handlerWithFakes,
   lambdaContext,
   type MemoryObjectStore,
   testConfig,
-} from './support/fakes';
-import { loadEvent, singleRecordEvent } from './support/fixtures';
+} from '../support/fakes';
+import { loadEvent, singleRecordEvent } from '../support/fixtures';
 
 const BUCKET = 'lambdavision';
 const KEY = 'uploads/my+photo 1.jpg';

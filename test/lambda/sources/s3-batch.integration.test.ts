@@ -3,17 +3,17 @@ import path from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { S3BatchEvent } from 'aws-lambda';
 import { expect } from 'chai';
-import type { Classifier } from '../../function/classifier';
-import { createBatchHandler } from '../../function/lambda';
-import type { S3BatchEventV2 } from '../../function/lambda/batch-event';
-import type { ErrorResult, ResultDocument, SuccessResult } from '../../function/lambda/result-document';
-import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
-import { fakeClassifier, lambdaContext } from './support/fakes';
-import { batchEventForKeys, loadFixture } from './support/fixtures';
-import { readResult } from './support/local-bucket';
-import { requireRealModel } from './support/real-classifier';
-import { s3HandlerDeps } from './support/s3-handler-deps';
-import { unreachableS3Client } from './support/unreachable-s3';
+import type { Classifier } from '../../../function/classifier';
+import { createBatchHandler } from '../../../function/lambda';
+import type { S3BatchEventV2 } from '../../../function/lambda/batch-event';
+import type { ErrorResult, ResultDocument, SuccessResult } from '../../../function/lambda/result-document';
+import { type LocalS3, startLocalS3 } from '../../../scripts/lib/local-s3';
+import { fakeClassifier, lambdaContext } from '../support/fakes';
+import { batchEventForKeys, loadFixture } from '../support/fixtures';
+import { readResult } from '../support/local-bucket';
+import { requireRealModel } from '../support/real-classifier';
+import { s3HandlerDeps } from '../support/s3-handler-deps';
+import { unreachableS3Client } from '../support/unreachable-s3';
 
 const BUCKET = 'lambdavision';
 
