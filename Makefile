@@ -25,5 +25,4 @@ build-ClassifierFunction:
 	$(NPM) ci --omit=dev --ignore-scripts $(NPM_FLAGS)
 	# esbuild alone, at the pinned version (its binary comes as the optional @esbuild/<platform> package).
 	$(NPM) install --no-save --omit=dev --ignore-scripts $(NPM_FLAGS) esbuild@$(ESBUILD_VERSION)
-	rm -rf "$(ARTIFACTS_DIR)/index.js" "$(ARTIFACTS_DIR)/index.js.map"
 	$(NODE) node_modules/tsx/dist/cli.mjs -e "import('./scripts/lib/function-bundle.ts').then((m) => m.buildFunctionBundle(process.argv[1])).then((b) => console.log('ClassifierFunction: ' + b.bytes + ' bytes, map ' + b.mapBytes))" "$(ARTIFACTS_DIR)"

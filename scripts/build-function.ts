@@ -3,7 +3,7 @@ import { buildFunctionBundle, PROJECT_ROOT } from './lib/function-bundle';
 
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
 
-/** `npm run build`: the Lambda bundle into dist/function (index.js + index.js.map), with its sizes. */
+/** `npm run build`: the Lambda bundle into dist/function (entry.js + entry.js.map), with its sizes. */
 async function main(): Promise<void> {
   const bundle = await buildFunctionBundle();
   const rel = (p: string) => path.relative(PROJECT_ROOT, p);

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadClassifier, type ResizeMode } from '../function/classifier/index';
+import { loadClassifier, type ResizeMode } from '../function/classifier';
 
 /** Expected ImageNet class ids (0..999) of the licensed test images. */
 const EXPECTED: Record<string, number[]> = {

@@ -1,12 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '../../function/classifier/backend';
-import type { Timings } from '../../function/classifier/classifier';
-import { decodeImage } from '../../function/classifier/decode';
-import { DEFAULT_LIMITS, probeImage } from '../../function/classifier/image-probe';
-import { loadLabels } from '../../function/classifier/labels';
-import { locateModel } from '../../function/classifier/model-files';
-import { type PreprocessSpec, toInputTensor } from '../../function/classifier/preprocess';
-import { type Prediction, topK } from '../../function/classifier/top-k';
+import {
+  DEFAULT_LIMITS,
+  decodeImage,
+  loadLabels,
+  locateModel,
+  type Prediction,
+  type PreprocessSpec,
+  probeImage,
+  selectBackend,
+  type Timings,
+  toInputTensor,
+  topK,
+} from '../../function/classifier';
 import { createOnnxPeer } from './onnx-peer';
 
 export interface BenchClassification {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
-import { moduleRequire } from '../../function/classifier/module-require';
+import { moduleRequire } from '../../function/classifier';
 import { median } from './stats';
 
 /**

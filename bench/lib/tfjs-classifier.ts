@@ -1,5 +1,4 @@
-import type { BackendChoice, DecoderName } from '../../function/classifier/index';
-import { loadClassifier } from '../../function/classifier/index';
+import { type BackendChoice, type DecoderName, loadClassifier } from '../../function/classifier';
 import type { BenchClassification } from './onnx-classifier';
 
 /** The product itself, through its public surface, shaped like the onnxruntime peer for the jobs. */

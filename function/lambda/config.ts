@@ -1,6 +1,12 @@
 import { z } from 'zod';
-import { BACKENDS, type BackendChoice, DEFAULT_LIMITS, MAX_TOP_K } from '../classifier';
-import { InvocationErrorCode } from './errors';
+import {
+  BACKENDS,
+  type BackendChoice,
+  DEFAULT_LIMITS,
+  ErrorCode,
+  LambdaVisionError,
+  MAX_TOP_K,
+} from '../classifier';
 
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -53,11 +59,10 @@ export const CONFIG_VARIABLES = [
 ] as const;
 
 /** A setting that cannot be used; the message names the variable, so a failed init says what to fix. */
-export class ConfigError extends Error {
-  readonly code = InvocationErrorCode.INVALID_CONFIG;
+export class ConfigError extends LambdaVisionError {
   readonly variables: string[];
   constructor(variables: string[], message: string) {
-    super(message);
+    super(ErrorCode.INVALID_CONFIG, message);
     this.name = 'ConfigError';
     this.variables = variables;
   }

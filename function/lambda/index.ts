@@ -1,36 +1,85 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { S3Client } from '@aws-sdk/client-s3';
-import { loadClassifier } from '../classifier';
-import { loadConfig } from './config';
-import { createFunctionHandler } from './router';
-import { S3ObjectStore } from './s3-object-store';
-
-// Init, once per container. A bad setting throws here, failing the init with the variable's name.
-const config = loadConfig(process.env);
-const logger = new Logger({ serviceName: config.serviceName, logLevel: config.logLevel });
-const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.serviceName });
-
-// The bundle is CommonJS (Lambda's NODE_PATH only serves require), so there is no top-level await: the
-// model starts loading now, during init, and the handler awaits the same promise.
-const classifier = loadClassifier({
-  modelDir: config.modelDir,
-  backend: config.backend,
-  limits: { maxBytes: config.maxObjectBytes, maxPixels: config.maxPixels },
-});
-classifier.then(
-  (c) => logger.info('model loaded', { model: c.model.name, backend: c.backend, modelDir: config.modelDir }),
-  // Logged once here; every invocation then fails on the same rejected promise (see the handler).
-  (error: unknown) =>
-    logger.critical('model failed to load', { modelDir: config.modelDir, error: error as Error }),
-);
-
-// Uploads (S3 notifications), backfill (S3 Batch Operations) and on-demand requests (Function URL), all on
-// the one model loading above.
-export const handler = createFunctionHandler({
-  store: new S3ObjectStore(new S3Client({})),
-  classifier,
-  logger,
-  metrics,
-  config,
-});
+/**
+ * The Lambda wing's public surface, free of side effects: importing it loads no model and reads no
+ * environment. The deployed handler, which wires the real clients at init, is entry.ts.
+ */
+export {
+  type BatchEvent,
+  type BatchResponse,
+  type BatchResultCode,
+  type BatchTask,
+  parseBatchEvent,
+  type S3BatchEventV2,
+} from './batch-event';
+export { CONFIG_DEFAULTS, CONFIG_VARIABLES, ConfigError, type LambdaConfig, loadConfig } from './config';
+export {
+  awsErrorCode,
+  codeOf,
+  DeadlineError,
+  type Failure,
+  type FailureCode,
+  failureOf,
+  InvalidEventError,
+  ObjectStoreError,
+  PermanentFailure,
+  RetryableRecordsError,
+} from './errors';
+export type { HandlerDeps } from './handler-deps';
+export type { FunctionUrlResponse } from './http-response';
+export {
+  bareEtag,
+  type GetObjectRequest,
+  type HeadObjectRequest,
+  type ObjectHead,
+  type ObjectStore,
+  type PutObjectRequest,
+  type PutObjectResult,
+  type StoredObject,
+} from './object-store';
+export type {
+  ErrorResult,
+  ObjectToClassify,
+  ResultDocument,
+  ResultSource,
+  SuccessResult,
+} from './result-document';
+export { type Freshness, resultFreshness } from './result-freshness';
+export {
+  type ObjectLocation,
+  resultKeyFor,
+  resultLocationFor,
+  type SkipReason,
+  skipReasonFor,
+} from './result-key';
+export {
+  createFunctionHandler,
+  EVENT_SOURCES,
+  EventKind,
+  eventKindOf,
+  type FunctionHandler,
+  type FunctionResult,
+} from './router';
+export { decodeS3Key, encodeS3Key, isObjectCreated, parseS3Event, type S3ObjectRecord } from './s3-event';
+export { S3ObjectStore, toObjectStoreError } from './s3-object-store';
+export type { EventSource, SourceHandler } from './sources/event-source';
+export {
+  createFunctionUrlHandler,
+  HTTP_STATUS,
+  type OnDemandError,
+  type OnDemandResult,
+  statusFor,
+} from './sources/function-url';
+export {
+  type BatchArguments,
+  type BatchTaskStatus,
+  batchTaskStatus,
+  createBatchHandler,
+  parseBatchArguments,
+} from './sources/s3-batch';
+export {
+  createS3NotificationHandler,
+  type HandlerSummary,
+  type RecordOutcome,
+  type RecordStatus,
+  type S3NotificationHandler,
+} from './sources/s3-notification';
+export { coldStartFlag, type LogSink, METRIC, type MetricsSink, type Trigger } from './telemetry';

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import type { Classifier } from '../classifier';
 import type { LambdaConfig } from './config';
-import { awaitModel, type InvocationRun } from './object-classification';
+import { codeOf } from './errors';
 import type { LogSink, MetricsSink, Trigger } from './telemetry';
 
 export interface InvocationDeps {
@@ -12,12 +12,42 @@ export interface InvocationDeps {
   isColdStart: () => boolean;
 }
 
+/** One invocation's facts, for an item's result and log lines. */
+export interface InvocationRun {
+  requestId: string;
+  isColdStart: boolean;
+  /** Aborts the S3 calls shortly before the invocation's deadline. */
+  signal: AbortSignal;
+  trigger: Trigger;
+}
+
 export interface Invocation {
   isColdStart: boolean;
   /** The model, once loaded (a failed load is logged and thrown); each handler decides when it waits. */
   model: () => Promise<Classifier>;
   /** The facts one item's work carries into its result and log line. */
   itemRun: (signal: AbortSignal, trigger: Trigger) => InvocationRun;
+}
+
+/**
+ * The model, once loaded. A failed load is nothing the images did: it is logged and thrown, so the
+ * invocation fails and is retried once the deployment is fixed.
+ */
+export async function awaitModel(
+  classifier: Classifier | Promise<Classifier>,
+  logger: LogSink,
+  config: Pick<LambdaConfig, 'modelDir'>,
+): Promise<Classifier> {
+  try {
+    return await classifier;
+  } catch (error) {
+    logger.critical('the model could not be loaded at init', {
+      errorCode: codeOf(error),
+      modelDir: config.modelDir,
+      error: error as Error,
+    });
+    throw error;
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ErrorCode, MAX_TOP_K } from '../classifier';
+import { ErrorCode, LambdaVisionError, MAX_TOP_K } from '../classifier';
 import type { LambdaConfig } from './config';
-import { type FailureCode, InvalidEventError, RequestErrorCode } from './errors';
+import { InvalidEventError } from './errors';
 
 /**
  * The on-demand request, read from a Lambda Function URL event (payload format 2.0, the same as an HTTP
@@ -36,14 +36,12 @@ export interface OnDemandRequest {
 }
 
 /** A request refused before classification, with the HTTP status it gets. */
-export class RequestError extends Error {
-  readonly code: FailureCode | RequestErrorCode;
+export class RequestError extends LambdaVisionError {
   readonly status: number;
-  constructor(status: number, code: FailureCode | RequestErrorCode, message: string) {
-    super(message);
+  constructor(status: number, code: ErrorCode, message: string) {
+    super(code, message);
     this.name = 'RequestError';
     this.status = status;
-    this.code = code;
   }
 }
 
@@ -76,7 +74,7 @@ export function parseFunctionUrlEvent(event: unknown): FunctionUrlRequest {
   };
 }
 
-const bad = (message: string) => new RequestError(400, RequestErrorCode.INVALID_PARAMETER, message);
+const bad = (message: string) => new RequestError(400, ErrorCode.INVALID_PARAMETER, message);
 
 function topKFrom(value: unknown, where: string): number {
   const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
@@ -131,7 +129,7 @@ export function parseOnDemandRequest(
   if (body.length === 0) {
     throw new RequestError(
       400,
-      RequestErrorCode.EMPTY_BODY,
+      ErrorCode.EMPTY_BODY,
       'the body is empty: POST image bytes, or JSON {"s3": {"bucket": "...", "key": "..."}}',
     );
   }
@@ -149,7 +147,7 @@ export function parseOnDemandRequest(
     } catch (cause) {
       throw new RequestError(
         400,
-        RequestErrorCode.INVALID_JSON,
+        ErrorCode.INVALID_JSON,
         `the body is not valid JSON: ${(cause as Error).message}`,
       );
     }
@@ -158,7 +156,7 @@ export function parseOnDemandRequest(
       const why = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
       throw new RequestError(
         400,
-        RequestErrorCode.INVALID_REQUEST,
+        ErrorCode.INVALID_REQUEST,
         `expected {"s3": {"bucket": "...", "key": "..."}, "topK"?: n, "minConfidence"?: p}: ${why}`,
       );
     }

@@ -1,5 +1,6 @@
-import type { ClassificationResult } from '../classifier';
+import { type ClassificationResult, formatOriginalLine } from '../classifier';
 import type { FailureCode } from './errors';
+import type { StoredObject } from './object-store';
 
 export const RESULT_VERSION = 1;
 
@@ -50,3 +51,63 @@ export function resultMetadata(doc: ResultDocument): Record<string, string> {
 }
 
 export const serializeResult = (doc: ResultDocument): string => `${JSON.stringify(doc, null, 2)}\n`;
+
+/** An object to classify, with what the event already said about it. */
+export interface ObjectToClassify {
+  bucket: string;
+  key: string;
+  etag?: string | undefined;
+  versionId?: string | undefined;
+  eventTime?: string | undefined;
+}
+
+/** The object a result describes: the bytes read when there are any, else what the event said. */
+export const sourceOf = (target: ObjectToClassify, object: StoredObject | undefined): ResultSource => ({
+  bucket: target.bucket,
+  key: target.key,
+  etag: (object ? object.etag : target.etag) ?? null,
+  versionId: (object ? object.versionId : target.versionId) ?? null,
+  eventTime: target.eventTime ?? null,
+});
+
+/** When and for which request a result was made. */
+export interface ResultMeta {
+  requestId: string;
+  processedAt: string;
+}
+
+/** The success document around a classification; `source` is null for bytes that came without a key. */
+export function successDocument<S extends ResultSource | null>(
+  source: S,
+  result: ClassificationResult,
+  downloadMs: number,
+  meta: ResultMeta,
+): Omit<SuccessResult, 'source'> & { source: S } {
+  return {
+    version: RESULT_VERSION,
+    status: 'ok',
+    source,
+    line: formatOriginalLine(result),
+    model: result.model,
+    backend: result.backend,
+    predictions: result.predictions,
+    image: result.image,
+    timings: { downloadMs, ...result.timings },
+    requestId: meta.requestId,
+    processedAt: meta.processedAt,
+  };
+}
+
+/** The error document for a permanent failure of one object. */
+export const errorDocument = (
+  source: ResultSource,
+  error: { code: FailureCode; message: string },
+  meta: ResultMeta,
+): ErrorResult => ({
+  version: RESULT_VERSION,
+  status: 'error',
+  source,
+  error,
+  requestId: meta.requestId,
+  processedAt: meta.processedAt,
+});

@@ -5,7 +5,8 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { ObjectStoreError, RecordErrorCode } from './errors';
+import { ErrorCode } from '../classifier';
+import { awsErrorCode, awsErrorLabel, ObjectStoreError } from './errors';
 import {
   bareEtag,
   type GetObjectRequest,
@@ -17,69 +18,11 @@ import {
   type StoredObject,
 } from './object-store';
 
-/** Errors that retrying cannot fix: the object is gone, or the function may not read it. */
-const PERMANENT: Readonly<Record<string, RecordErrorCode>> = {
-  NoSuchKey: RecordErrorCode.OBJECT_NOT_FOUND,
-  NoSuchBucket: RecordErrorCode.OBJECT_NOT_FOUND,
-  NoSuchVersion: RecordErrorCode.OBJECT_NOT_FOUND,
-  NotFound: RecordErrorCode.OBJECT_NOT_FOUND,
-  AccessDenied: RecordErrorCode.ACCESS_DENIED,
-  AllAccessDisabled: RecordErrorCode.ACCESS_DENIED,
-  Forbidden: RecordErrorCode.ACCESS_DENIED,
-  InvalidObjectState: RecordErrorCode.OBJECT_NOT_READABLE,
-};
-
-const THROTTLING = new Set([
-  'SlowDown',
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-]);
-
-// Node's socket and DNS errors: the request never got an answer.
-const NETWORK = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
-
-interface AwsLikeError {
-  name?: string;
-  code?: string;
-  $metadata?: { httpStatusCode?: number };
-}
-
-/**
- * Sorts an S3 SDK error into a stable code and permanent/transient. Only known "gone" and "forbidden"
- * answers are permanent; everything else is retried, because Lambda's retries end in the failure
- * destination, whereas a record wrongly called permanent is lost.
- */
+/** Wraps a failed S3 call's error as an ObjectStoreError with the code `awsErrorCode` gives it. */
 export function toObjectStoreError(error: unknown, what: string): ObjectStoreError {
   if (error instanceof ObjectStoreError) return error;
-  const e = (typeof error === 'object' && error !== null ? error : {}) as AwsLikeError;
-  const name = e.name ?? '';
-  const status = e.$metadata?.httpStatusCode;
-  const detail = `${what}: ${name || 'error'}${status ? ` (HTTP ${status})` : ''}: ${(error as Error)?.message ?? String(error)}`;
-  const permanent = PERMANENT[name] ?? (status === 404 ? RecordErrorCode.OBJECT_NOT_FOUND : undefined);
-  if (permanent) return new ObjectStoreError(permanent, false, detail, { cause: error });
-  if (status === 403)
-    return new ObjectStoreError(RecordErrorCode.ACCESS_DENIED, false, detail, { cause: error });
-  let code: RecordErrorCode = RecordErrorCode.S3_REQUEST_FAILED;
-  if (THROTTLING.has(name) || status === 429 || status === 503) code = RecordErrorCode.S3_THROTTLED;
-  else if (status !== undefined && status >= 500) code = RecordErrorCode.S3_UNAVAILABLE;
-  else if (NETWORK.has(e.code ?? '') || name === 'TimeoutError' || name === 'AbortError')
-    code = RecordErrorCode.S3_UNREACHABLE;
-  return new ObjectStoreError(code, true, detail, { cause: error });
+  const detail = `${what}: ${awsErrorLabel(error)}: ${(error as Error)?.message ?? String(error)}`;
+  return new ObjectStoreError(awsErrorCode(error), detail, { cause: error });
 }
 
 /** Reads a body stream into one buffer, giving up past `maxBytes` (for objects without a usable length). */
@@ -94,8 +37,7 @@ async function readCapped(
     total += chunk.length;
     if (total > maxBytes) {
       throw new ObjectStoreError(
-        RecordErrorCode.OBJECT_TOO_LARGE,
-        false,
+        ErrorCode.OBJECT_TOO_LARGE,
         `${what} is larger than the ${maxBytes} bytes allowed (MAX_OBJECT_BYTES)`,
       );
     }
@@ -127,8 +69,7 @@ export class S3ObjectStore implements ObjectStore {
     if (response.ContentLength !== undefined && response.ContentLength > maxBytes) {
       body?.destroy?.();
       throw new ObjectStoreError(
-        RecordErrorCode.OBJECT_TOO_LARGE,
-        false,
+        ErrorCode.OBJECT_TOO_LARGE,
         `${what} is ${response.ContentLength} bytes, above the ${maxBytes} allowed (MAX_OBJECT_BYTES)`,
       );
     }
@@ -185,7 +126,7 @@ export class S3ObjectStore implements ObjectStore {
       };
     } catch (error) {
       const failure = toObjectStoreError(error, `cannot read the headers of s3://${bucket}/${key}`);
-      if (failure.code === RecordErrorCode.OBJECT_NOT_FOUND) return undefined;
+      if (failure.code === ErrorCode.OBJECT_NOT_FOUND) return undefined;
       throw failure;
     }
   }

@@ -15,7 +15,7 @@ import {
   loadClassifier,
   MAX_TOP_K,
   type ResizeMode,
-} from '../../function/classifier/index';
+} from '../../function/classifier';
 import { runFetchModel } from '../lib/fetch-model-command';
 import { CliError } from './cli-error';
 import { collectFiles, IMAGE_EXTENSIONS } from './collect-files';

@@ -1,7 +1,9 @@
+import { ErrorCode, LambdaVisionError } from '../../function/classifier';
+
 /** A mistake in how the command was called: print the message and usage, exit 2 (no stack trace). */
-export class CliError extends Error {
+export class CliError extends LambdaVisionError {
   constructor(message: string) {
-    super(message);
+    super(ErrorCode.USAGE, message);
     this.name = 'CliError';
   }
 }

@@ -3,10 +3,14 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { SingleBar } from 'cli-progress';
 import { type Classifier, loadClassifier } from '../../function/classifier';
-import { type LambdaConfig, loadConfig } from '../../function/lambda/config';
-import type { LogSink, MetricsSink } from '../../function/lambda/handler';
-import { createFunctionHandler } from '../../function/lambda/router';
-import { S3ObjectStore } from '../../function/lambda/s3-object-store';
+import {
+  createFunctionHandler,
+  type LambdaConfig,
+  type LogSink,
+  loadConfig,
+  type MetricsSink,
+  S3ObjectStore,
+} from '../../function/lambda';
 import { CliError } from '../cli/cli-error';
 import { createBackfillJob } from './backfill-job';
 import { type BackfillSummary, runLocalBackfill } from './backfill-local';

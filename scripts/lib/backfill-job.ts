@@ -6,7 +6,7 @@ import {
   type CreateJobRequest,
   type JobManifest,
 } from '@aws-sdk/client-s3-control';
-import { bareEtag } from '../../function/lambda/object-store';
+import { bareEtag } from '../../function/lambda';
 import { CliError } from '../cli/cli-error';
 import { type BackfillS3, listObjects, manifestLine } from './backfill-listing';
 

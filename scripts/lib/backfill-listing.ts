@@ -6,8 +6,7 @@ import {
   type PutObjectCommand,
   type PutObjectCommandOutput,
 } from '@aws-sdk/client-s3';
-import { bareEtag } from '../../function/lambda/object-store';
-import { encodeS3Key } from '../../function/lambda/s3-event';
+import { bareEtag, encodeS3Key } from '../../function/lambda';
 
 /** The S3 calls the backfill makes; an S3Client is one, tests hand in a recorder. */
 export interface BackfillS3 {

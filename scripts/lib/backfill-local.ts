@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { S3BatchEventV2 } from '../../function/lambda/batch-event';
-import { type BatchTaskStatus, batchTaskStatus } from '../../function/lambda/batch-handler';
-import type { FunctionHandler } from '../../function/lambda/router';
-import { encodeS3Key } from '../../function/lambda/s3-event';
+import {
+  type BatchTaskStatus,
+  batchTaskStatus,
+  encodeS3Key,
+  type FunctionHandler,
+  type S3BatchEventV2,
+} from '../../function/lambda';
 import { type BackfillS3, type ListedObject, listObjects } from './backfill-listing';
 import { localContext } from './local-context';
 

@@ -6,11 +6,14 @@ import type { BuildOptions } from 'esbuild';
  */
 
 /** Relative to the project root. */
-export const FUNCTION_ENTRY = 'function/lambda/index.ts';
+export const FUNCTION_ENTRY = 'function/lambda/entry.ts';
 
-/** Lambda loads `index.js` and calls its `handler` export: Handler `index.handler`. */
-export const FUNCTION_OUTPUT = 'index.js';
-export const FUNCTION_HANDLER = 'index.handler';
+/**
+ * esbuild names the output after the entry (as `sam build` does); Lambda loads `entry.js` and calls its
+ * `handler` export: Handler `entry.handler`.
+ */
+export const FUNCTION_OUTPUT = 'entry.js';
+export const FUNCTION_HANDLER = 'entry.handler';
 
 /**
  * Provided at run time by a layer under /opt/nodejs/node_modules, never bundled: one tfjs-core instance
@@ -40,7 +43,7 @@ export const BUNDLE_OPTIONS = {
   external: [...LAYER_PROVIDED],
 } as const satisfies BuildOptions;
 
-/** Full options to build the function into `outdir` (index.js and index.js.map). */
+/** Full options to build the function into `outdir` (entry.js and entry.js.map). */
 export function functionBuildOptions(projectRoot: string, outdir: string): BuildOptions {
   return {
     ...BUNDLE_OPTIONS,

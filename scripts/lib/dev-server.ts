@@ -1,17 +1,18 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { type Classifier, loadClassifier } from '../../function/classifier';
-import { type LambdaConfig, loadConfig } from '../../function/lambda/config';
 import {
-  createHandler,
+  coldStartFlag,
+  createFunctionHandler,
+  createS3NotificationHandler,
+  decodeS3Key,
   type HandlerDeps,
+  type LambdaConfig,
   type LogSink,
+  loadConfig,
   type MetricsSink,
-} from '../../function/lambda/handler';
-import { resultLocationFor } from '../../function/lambda/result-key';
-import { createFunctionHandler } from '../../function/lambda/router';
-import { decodeS3Key } from '../../function/lambda/s3-event';
-import { S3ObjectStore } from '../../function/lambda/s3-object-store';
-import { coldStartFlag } from '../../function/lambda/telemetry';
+  resultLocationFor,
+  S3ObjectStore,
+} from '../../function/lambda';
 import { CliError } from '../cli/cli-error';
 import { type FunctionUrlServer, startFunctionUrlServer } from './function-url-server';
 import { localContext } from './local-context';
@@ -102,7 +103,7 @@ export function devInstructions(
 
 /**
  * `npm run dev`: a local S3 endpoint with the bucket created, running the handler (the same
- * createHandler the Lambda uses, over the real S3 wire protocol) on each object created under the
+ * createS3NotificationHandler the Lambda uses, over the real S3 wire protocol) on each object created under the
  * upload prefix, one at a time, and the on-demand endpoint (the function's router behind a local
  * Function URL stand-in) on the next port. A failing upload is reported and the server keeps serving.
  */
@@ -149,7 +150,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
   // Uploads go to the S3-event handler, requests to the function's router (as the deployed Function URL
   // does), both over the same deps: one model, one cold start.
-  const handler = createHandler(deps);
+  const handler = createS3NotificationHandler(deps);
   const router = createFunctionHandler(deps);
   let api: FunctionUrlServer;
   const apiPort = options.apiPort ?? (options.port === 0 ? 0 : DEFAULT_API_PORT);

@@ -1,7 +1,9 @@
+import { ErrorCode, LambdaVisionError } from '../../function/classifier';
+
 /** A model fetch that cannot succeed as asked: missing file, unreachable source, checksum mismatch, a model that does not load. */
-export class FetchError extends Error {
+export class FetchError extends LambdaVisionError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(ErrorCode.FETCH_FAILED, message, options);
     this.name = 'FetchError';
   }
 }

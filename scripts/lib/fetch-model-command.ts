@@ -4,12 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { IMAGENET_CLASSES } from '@tensorflow-models/mobilenet/dist/imagenet_classes.js';
-import {
-  LABEL_FILES,
-  loadClassifier,
-  MANIFEST_FILE,
-  type ModelManifest,
-} from '../../function/classifier/index';
+import { LABEL_FILES, loadClassifier, MANIFEST_FILE, type ModelManifest } from '../../function/classifier';
 import { CliError } from '../cli/cli-error';
 import { DEFAULT_MODEL_DIR, DEFAULT_MODEL_FOLDER } from '../cli/default-model';
 import { ChecksumPins, sha256 } from './checksum-pins';

@@ -23,7 +23,7 @@ function packageOf(input: string): string {
   return match?.[1] ?? input.split('/')[0] ?? input;
 }
 
-/** Builds the Lambda bundle the SAM template deploys: `<dir>/index.js` and its source map. */
+/** Builds the Lambda bundle the SAM template deploys: `<dir>/entry.js` and its source map. */
 export async function buildFunctionBundle(dir = DEFAULT_BUNDLE_DIR): Promise<BuiltBundle> {
   const start = performance.now();
   const result = await build(functionBuildOptions(PROJECT_ROOT, dir));

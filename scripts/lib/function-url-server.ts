@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
-import { RequestErrorCode } from '../../function/lambda/errors';
-import type { FunctionUrlResponse } from '../../function/lambda/on-demand-handler';
+import { ErrorCode } from '../../function/classifier';
+import type { FunctionUrlResponse } from '../../function/lambda';
 import { FUNCTION_URL_MAX_PAYLOAD_BYTES, payloadBytes, toFunctionUrlEvent } from './function-url-event';
 import { localContext } from './local-context';
 
@@ -45,7 +45,7 @@ function tooLarge(res: ServerResponse, requestId: string, bytes: number, what: s
     res,
     413,
     { 'content-type': 'application/json', 'x-amzn-requestid': requestId, connection: 'close' },
-    `${JSON.stringify({ error: { code: RequestErrorCode.PAYLOAD_TOO_LARGE, message }, requestId }, null, 2)}\n`,
+    `${JSON.stringify({ error: { code: ErrorCode.PAYLOAD_TOO_LARGE, message }, requestId }, null, 2)}\n`,
   );
 }
 

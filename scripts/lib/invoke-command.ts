@@ -3,12 +3,19 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Jimp } from 'jimp';
-import { parseBatchEvent } from '../../function/lambda/batch-event';
-import { CONFIG_VARIABLES, type LambdaConfig, loadConfig } from '../../function/lambda/config';
-import type { FunctionUrlResponse } from '../../function/lambda/on-demand-handler';
-import { type ObjectLocation, resultLocationFor } from '../../function/lambda/result-key';
-import { EventKind, eventKindOf } from '../../function/lambda/router';
-import { decodeS3Key, parseS3Event } from '../../function/lambda/s3-event';
+import {
+  CONFIG_VARIABLES,
+  decodeS3Key,
+  EventKind,
+  eventKindOf,
+  type FunctionUrlResponse,
+  type LambdaConfig,
+  loadConfig,
+  type ObjectLocation,
+  parseBatchEvent,
+  parseS3Event,
+  resultLocationFor,
+} from '../../function/lambda';
 import { CliError } from '../cli/cli-error';
 import { buildFunctionBundle, PROJECT_ROOT } from './function-bundle';
 import { createSandbox, invokeInSandbox } from './lambda-sandbox';

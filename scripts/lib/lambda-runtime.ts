@@ -1,7 +1,7 @@
 /**
  * A stand-in for Lambda's Node.js runtime, run as its own process (Node 24 where available, so that it
- * matches nodejs24.x): loads `$LAMBDA_TASK_ROOT/index.js` with require (as Lambda loads a CommonJS
- * handler, NODE_PATH included), then calls its handler with each event file in turn, as one warm
+ * matches nodejs24.x): loads the module `$_HANDLER` names from `$LAMBDA_TASK_ROOT` with require (as
+ * Lambda loads a CommonJS handler, NODE_PATH included), then calls its handler with each event file in turn, as one warm
  * container would, printing START/END/REPORT lines the way CloudWatch shows them.
  *
  *   node lambda-runtime.ts OUTCOME.json TIMEOUT_MS EVENT.json [EVENT.json ...]
@@ -39,10 +39,11 @@ function describe(error: unknown): {
   errors?: string[];
 } {
   if (!(error instanceof Error)) return { errorType: 'Error', errorMessage: String(error) };
-  const errors =
-    error instanceof AggregateError
-      ? error.errors.map((e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)))
-      : undefined;
+  // An AggregateError, or an error of the same shape (the function's RetryableRecordsError).
+  const inner: unknown = (error as { errors?: unknown }).errors;
+  const errors = Array.isArray(inner)
+    ? inner.map((e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)))
+    : undefined;
   return {
     errorType: error.name,
     errorMessage: error.message,

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FUNCTION_OUTPUT, LAYER_PROVIDED } from './bundle-options';
+import { FUNCTION_HANDLER, FUNCTION_OUTPUT, LAYER_PROVIDED } from './bundle-options';
 import { PROJECT_ROOT } from './function-bundle';
 import type { RuntimeOutcome } from './lambda-runtime';
 
@@ -66,7 +66,7 @@ export function lambdaEnvironment(sandbox: Sandbox, options: Pick<InvokeOptions,
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
     LAMBDA_TASK_ROOT: sandbox.taskRoot,
-    _HANDLER: 'index.handler',
+    _HANDLER: FUNCTION_HANDLER,
     NODE_PATH: sandbox.nodePath,
     NODE_OPTIONS: '--enable-source-maps',
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',

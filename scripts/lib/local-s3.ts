@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
-import { encodeS3Key } from '../../function/lambda/s3-event';
+import { encodeS3Key } from '../../function/lambda';
 
 /** s3rver accepts only this key pair (it checks SigV4 signatures against it). */
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;

@@ -1,4 +1,4 @@
-import type { ModelManifest } from '../../function/classifier/index';
+import type { ModelManifest } from '../../function/classifier';
 
 /**
  * The models `fetch-model` knows by name. Data only: where the files come from, their SHA-256 where this

@@ -9,7 +9,7 @@ import {
   formatOriginalLine,
   type LambdaVisionError,
   loadClassifier,
-} from '../../function/classifier/index';
+} from '../../function/classifier';
 import {
   photosDir,
   realModelDir,

@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import sharp from 'sharp';
-import { loadSharpDecoder } from '../../function/classifier/decode-sharp';
 import {
   DEFAULT_LIMITS,
   ErrorCode,
   LambdaVisionError,
   loadClassifier,
   probeImage,
-} from '../../function/classifier/index';
+} from '../../function/classifier';
+import { loadSharpDecoder } from '../../function/classifier/decode-sharp';
 import { buildTinyMobileNet, tempDir } from '../support/tiny-models';
 
 // The sharp decoder is the core's, offered because the bench measured it; its tests live with the bench.

@@ -1,8 +1,13 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { expect } from 'chai';
-import { type Classifier, ErrorCode, loadClassifier } from '../../function/classifier';
-import { DEFAULT_LIMITS, probeImage } from '../../function/classifier/image-probe';
+import {
+  type Classifier,
+  DEFAULT_LIMITS,
+  ErrorCode,
+  loadClassifier,
+  probeImage,
+} from '../../function/classifier';
 import { buildHostileCorpus, runCase } from '../support/hostile-corpus';
 import { gradient, rgbaPng } from '../support/image-writers';
 import { buildTinyMobileNet, tempDir } from '../support/tiny-models';

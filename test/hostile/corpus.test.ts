@@ -1,7 +1,11 @@
 import { expect } from 'chai';
-import { type Classifier, loadClassifier } from '../../function/classifier';
-import { decodeImage } from '../../function/classifier/decode';
-import { DEFAULT_LIMITS, probeImage } from '../../function/classifier/image-probe';
+import {
+  type Classifier,
+  DEFAULT_LIMITS,
+  decodeImage,
+  loadClassifier,
+  probeImage,
+} from '../../function/classifier';
 import {
   buildHostileCorpus,
   type HostileCase,

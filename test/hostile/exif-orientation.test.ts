@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { loadClassifier } from '../../function/classifier';
-import { decodeImage } from '../../function/classifier/decode';
-import { DEFAULT_LIMITS, probeImage } from '../../function/classifier/image-probe';
+import { DEFAULT_LIMITS, decodeImage, loadClassifier, probeImage } from '../../function/classifier';
 import {
   encodeJpeg,
   exifOrientationSegment,

@@ -1,8 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { type Classifier, loadClassifier } from '../../function/classifier';
-import { createHandler } from '../../function/lambda/handler';
-import type { ResultDocument } from '../../function/lambda/result-document';
+import { createS3NotificationHandler, type ResultDocument } from '../../function/lambda';
 import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
 import { lambdaContext } from '../lambda/support/fakes';
 import { eventForKeys } from '../lambda/support/fixtures';
@@ -41,7 +40,7 @@ describe('the hostile corpus uploaded to a bucket, through the Lambda handler', 
     for (const [i, c] of cases.entries()) {
       await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: keys[i], Body: c.bytes }));
     }
-    const handler = createHandler(s3HandlerDeps(s3.client(), classifier));
+    const handler = createS3NotificationHandler(s3HandlerDeps(s3.client(), classifier));
 
     // Act
     const summary = await handler(eventForKeys(keys), lambdaContext(300_000));

@@ -1,9 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { type Classifier, loadClassifier } from '../../function/classifier';
-import { decodeImage } from '../../function/classifier/decode';
-import { DEFAULT_LIMITS, probeImage } from '../../function/classifier/image-probe';
+import {
+  type Classifier,
+  DEFAULT_LIMITS,
+  decodeImage,
+  loadClassifier,
+  probeImage,
+} from '../../function/classifier';
 import { loadSharp } from '../support/hostile-corpus';
 import {
   encodeBmp,

@@ -1,9 +1,12 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { type Classifier, loadClassifier } from '../../function/classifier';
-import { RetryableRecordsError } from '../../function/lambda/errors';
-import { createHandler, type S3ClassifyHandler } from '../../function/lambda/handler';
-import type { ResultDocument } from '../../function/lambda/result-document';
+import {
+  createS3NotificationHandler,
+  type ResultDocument,
+  RetryableRecordsError,
+  type S3NotificationHandler,
+} from '../../function/lambda';
 import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
 import { lambdaContext, RecordingLogger } from '../lambda/support/fakes';
 import { eventForKeys } from '../lambda/support/fixtures';
@@ -31,7 +34,7 @@ describe('S3 faults over a real socket (local S3 behind a fault-injecting proxy)
   let direct: S3Client;
   let classifier: Classifier;
   let logger: RecordingLogger;
-  let handler: S3ClassifyHandler;
+  let handler: S3NotificationHandler;
   let photo: Buffer;
 
   before(async () => {
@@ -54,7 +57,9 @@ describe('S3 faults over a real socket (local S3 behind a fault-injecting proxy)
     proxy.requests.splice(0);
     logger = new RecordingLogger();
     // The SDK's own retry policy (3 attempts, standard backoff), over the proxy.
-    handler = createHandler(s3HandlerDeps(localS3Client(proxy.endpoint), classifier, { logger }));
+    handler = createS3NotificationHandler(
+      s3HandlerDeps(localS3Client(proxy.endpoint), classifier, { logger }),
+    );
   });
 
   const upload = (key: string, body: Uint8Array = photo) =>

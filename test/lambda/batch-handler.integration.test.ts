@@ -4,8 +4,8 @@ import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/cli
 import type { S3BatchEvent } from 'aws-lambda';
 import { expect } from 'chai';
 import type { Classifier } from '../../function/classifier';
+import { createBatchHandler } from '../../function/lambda';
 import type { S3BatchEventV2 } from '../../function/lambda/batch-event';
-import { createBatchHandler } from '../../function/lambda/batch-handler';
 import type { ErrorResult, ResultDocument, SuccessResult } from '../../function/lambda/result-document';
 import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
 import { fakeClassifier, lambdaContext } from './support/fakes';

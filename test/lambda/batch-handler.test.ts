@@ -1,13 +1,15 @@
 import { expect } from 'chai';
 import { ErrorCode, ImageError, ModelError } from '../../function/classifier';
-import type { BatchResponse } from '../../function/lambda/batch-event';
 import {
   batchTaskStatus,
   createBatchHandler,
+  createS3NotificationHandler,
+  type HandlerDeps,
+  METRIC,
   parseBatchArguments,
-} from '../../function/lambda/batch-handler';
-import { ObjectStoreError, RecordErrorCode } from '../../function/lambda/errors';
-import { createHandler, type HandlerDeps, METRIC } from '../../function/lambda/handler';
+} from '../../function/lambda';
+import type { BatchResponse } from '../../function/lambda/batch-event';
+import { ObjectStoreError } from '../../function/lambda/errors';
 import type { ErrorResult, SuccessResult } from '../../function/lambda/result-document';
 import { handlerWithFakes, lambdaContext } from './support/fakes';
 import { batchEventForKeys, loadEvent, loadFixture } from './support/fixtures';
@@ -75,7 +77,7 @@ describe('S3 Batch Operations handler (with fakes)', () => {
     });
 
     // Act
-    await createHandler(upload.deps)(loadEvent('s3-put'), lambdaContext());
+    await createS3NotificationHandler(upload.deps)(loadEvent('s3-put'), lambdaContext());
     const fromUpload = read();
     await batch.handler(loadFixture('s3-batch-v1'), lambdaContext());
     const fromBatch = read();
@@ -95,7 +97,7 @@ describe('S3 Batch Operations handler (with fakes)', () => {
     store.add(BUCKET, 'uploads/busy.jpg', image('PARROT'));
     store.failGet.set(
       `${BUCKET}/uploads/busy.jpg`,
-      new ObjectStoreError(RecordErrorCode.S3_UNAVAILABLE, true, 'InternalError (HTTP 500)'),
+      new ObjectStoreError(ErrorCode.S3_UNAVAILABLE, 'InternalError (HTTP 500)'),
     );
     const keys = ['uploads/good.jpg', 'uploads/corrupt.jpg', 'uploads/missing.jpg', 'uploads/busy.jpg'];
 
@@ -189,7 +191,7 @@ describe('S3 Batch Operations handler (with fakes)', () => {
       await handler(batchEvent(['uploads/a.jpg']), lambdaContext());
       store.failHead.set(
         `${BUCKET}/results/uploads/a.jpg.json`,
-        new ObjectStoreError(RecordErrorCode.ACCESS_DENIED, false, 'Forbidden (HTTP 403)'),
+        new ObjectStoreError(ErrorCode.ACCESS_DENIED, 'Forbidden (HTTP 403)'),
       );
       const response = await handler(batchEvent(['uploads/a.jpg'], { skipCurrent: 'true' }), lambdaContext());
       expect(response.results[0]?.resultString).to.match(/^classified /);

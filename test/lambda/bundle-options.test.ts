@@ -25,13 +25,13 @@ describe('bundle options', () => {
         '@tensorflow/tfjs-node',
       ],
     });
-    expect(FUNCTION_ENTRY).to.equal('function/lambda/index.ts');
-    expect(FUNCTION_HANDLER).to.equal('index.handler');
+    expect(FUNCTION_ENTRY).to.equal('function/lambda/entry.ts');
+    expect(FUNCTION_HANDLER).to.equal('entry.handler');
   });
 
-  it('build index.js from the entry with every layer package external', () => {
+  it('build entry.js from the entry with every layer package external', () => {
     const options = functionBuildOptions('/project', '/out');
-    expect(options).to.include({ outfile: '/out/index.js', absWorkingDir: '/project', format: 'cjs' });
+    expect(options).to.include({ outfile: '/out/entry.js', absWorkingDir: '/project', format: 'cjs' });
     expect(options.entryPoints).to.deep.equal([FUNCTION_ENTRY]);
     expect(options.external).to.deep.equal([...LAYER_PROVIDED]);
   });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { Jimp } from 'jimp';
-import type { HandlerSummary } from '../../function/lambda/handler';
+import type { HandlerSummary } from '../../function/lambda';
 import type { SuccessResult } from '../../function/lambda/result-document';
 import { type BuiltBundle, buildFunctionBundle } from '../../scripts/lib/function-bundle';
 import { createSandbox, invokeInSandbox, LAMBDA_NODE, type Sandbox } from '../../scripts/lib/lambda-sandbox';
@@ -18,7 +18,7 @@ const KEY = 'uploads/my+photo 1.jpg';
 const RESULT_KEY = `results/${KEY}.json`;
 
 /**
- * The built bundle as Lambda runs it: Node 24, a task folder holding only index.js(.map), the tfjs
+ * The built bundle as Lambda runs it: Node 24, a task folder holding only entry.js(.map), the tfjs
  * packages on NODE_PATH as the layer provides them, the handler loaded with require at init.
  */
 describe('the built Lambda bundle under Node 24', () => {
@@ -55,7 +55,7 @@ describe('the built Lambda bundle under Node 24', () => {
     const code = readFileSync(bundle.file, 'utf8');
     expect(code).to.include('require("@tensorflow/tfjs-core")');
     expect(code).not.to.match(/node_modules\/@tensorflow\/tfjs-core\//);
-    expect(code).to.match(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
+    expect(code).to.match(/\/\/# sourceMappingURL=entry\.js\.map\s*$/);
     expect(bundle.mapBytes).to.be.greaterThan(0);
   });
 

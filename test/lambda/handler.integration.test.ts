@@ -3,8 +3,8 @@ import path from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import type { Classifier } from '../../function/classifier';
+import { createS3NotificationHandler, type S3NotificationHandler } from '../../function/lambda';
 import { RetryableRecordsError } from '../../function/lambda/errors';
-import { createHandler, type S3ClassifyHandler } from '../../function/lambda/handler';
 import type { ErrorResult, ResultDocument, SuccessResult } from '../../function/lambda/result-document';
 import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
 import { fakeClassifier, lambdaContext } from './support/fakes';
@@ -21,7 +21,7 @@ describe('lambda handler over a local S3 server, with the real model', () => {
   let images: string;
   let s3: LocalS3;
   let client: S3Client;
-  let handler: S3ClassifyHandler;
+  let handler: S3NotificationHandler;
 
   before(async function () {
     ({ images, classifier } = await requireRealModel(this));
@@ -32,7 +32,7 @@ describe('lambda handler over a local S3 server, with the real model', () => {
     await s3?.close();
   });
   beforeEach(() => {
-    handler = createHandler(s3HandlerDeps(s3.client(), classifier));
+    handler = createS3NotificationHandler(s3HandlerDeps(s3.client(), classifier));
   });
 
   const upload = (key: string, body: Uint8Array) =>
@@ -100,7 +100,7 @@ describe('lambda handler when S3 is unreachable', () => {
   it('throws when S3 cannot be reached, so that Lambda retries the event', async () => {
     // Prepare
     const unreachable = await unreachableS3Client();
-    const offline = createHandler(s3HandlerDeps(unreachable, fakeClassifier()));
+    const offline = createS3NotificationHandler(s3HandlerDeps(unreachable, fakeClassifier()));
 
     // Act
     let error: unknown;

@@ -6,14 +6,13 @@ import {
   type LambdaVisionError,
   ModelError,
 } from '../../function/classifier';
+import { createS3NotificationHandler, type HandlerDeps, METRIC } from '../../function/lambda';
 import {
   DeadlineError,
   InvalidEventError,
   ObjectStoreError,
-  RecordErrorCode,
   RetryableRecordsError,
 } from '../../function/lambda/errors';
-import { createHandler, type HandlerDeps, METRIC } from '../../function/lambda/handler';
 import type { ErrorResult, SuccessResult } from '../../function/lambda/result-document';
 import {
   fakeClassifier,
@@ -39,7 +38,8 @@ const FAILURES = {
   BUG: new TypeError('something nobody expected'),
 };
 
-const setup = (overrides: Partial<HandlerDeps> = {}) => handlerWithFakes(createHandler, FAILURES, overrides);
+const setup = (overrides: Partial<HandlerDeps> = {}) =>
+  handlerWithFakes(createS3NotificationHandler, FAILURES, overrides);
 
 async function thrown<T extends Error>(promise: Promise<unknown>): Promise<T> {
   try {
@@ -239,24 +239,24 @@ describe('lambda handler (with fakes)', () => {
   describe('permanent failures: an error result, no throw', () => {
     const cases: Array<[string, (store: MemoryObjectStore) => void, string]> = [
       ['a corrupt image', (store) => store.add(BUCKET, KEY, image('CORRUPT')), ErrorCode.CORRUPT_IMAGE],
-      ['an object that is gone', () => undefined, RecordErrorCode.OBJECT_NOT_FOUND],
+      ['an object that is gone', () => undefined, ErrorCode.OBJECT_NOT_FOUND],
       [
         'an object the function may not read',
         (store) =>
           store.failGet.set(
             `${BUCKET}/${KEY}`,
-            new ObjectStoreError(RecordErrorCode.ACCESS_DENIED, false, 'cannot read: AccessDenied'),
+            new ObjectStoreError(ErrorCode.ACCESS_DENIED, 'cannot read: AccessDenied'),
           ),
-        RecordErrorCode.ACCESS_DENIED,
+        ErrorCode.ACCESS_DENIED,
       ],
       [
         'an object above MAX_OBJECT_BYTES',
         (store) =>
           store.failGet.set(
             `${BUCKET}/${KEY}`,
-            new ObjectStoreError(RecordErrorCode.OBJECT_TOO_LARGE, false, 'is 30000000 bytes'),
+            new ObjectStoreError(ErrorCode.OBJECT_TOO_LARGE, 'is 30000000 bytes'),
           ),
-        RecordErrorCode.OBJECT_TOO_LARGE,
+        ErrorCode.OBJECT_TOO_LARGE,
       ],
     ];
     for (const [what, prepare, code] of cases) {
@@ -300,7 +300,7 @@ describe('lambda handler (with fakes)', () => {
       // Prepare
       const { handler, store, metrics, logger } = setup();
       for (const key of MULTI_KEYS) store.add(BUCKET, key, image('PARROT'));
-      const cause = new ObjectStoreError(RecordErrorCode.S3_UNAVAILABLE, true, 'InternalError (HTTP 500)');
+      const cause = new ObjectStoreError(ErrorCode.S3_UNAVAILABLE, 'InternalError (HTTP 500)');
       store.failGet.set(`${BUCKET}/${MULTI_KEYS[1]}`, cause);
 
       // Act
@@ -326,7 +326,7 @@ describe('lambda handler (with fakes)', () => {
       store.add(BUCKET, KEY, image('CORRUPT'));
       store.failPut.set(
         `${BUCKET}/${RESULT_KEY}`,
-        new ObjectStoreError(RecordErrorCode.S3_THROTTLED, true, 'SlowDown (HTTP 503)'),
+        new ObjectStoreError(ErrorCode.S3_THROTTLED, 'SlowDown (HTTP 503)'),
       );
       const error = await thrown<RetryableRecordsError>(handler(loadEvent('s3-put'), lambdaContext()));
       expect(error.message).to.match(/\(S3_THROTTLED\)$/);

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import type { OnDemandResult } from '../../function/lambda/on-demand-handler';
+import type { OnDemandResult } from '../../function/lambda';
 import { runClassify } from '../../scripts/cli/classify-command';
 import { type DevServer, startDevServer } from '../../scripts/lib/dev-server';
 import { realModelDir, requireShared, testImagesDir } from '../support/shared-data';

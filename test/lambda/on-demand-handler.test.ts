@@ -1,15 +1,15 @@
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { expect } from 'chai';
-import { ErrorCode, ImageError, ModelError } from '../../function/classifier';
-import { ObjectStoreError, RecordErrorCode } from '../../function/lambda/errors';
-import type { HandlerDeps } from '../../function/lambda/handler';
+import { codesIn, ErrorCode, ImageError, ModelError } from '../../function/classifier';
 import {
-  createOnDemandHandler,
+  createFunctionUrlHandler,
   type FunctionUrlResponse,
+  type HandlerDeps,
   type OnDemandError,
   type OnDemandResult,
   statusFor,
-} from '../../function/lambda/on-demand-handler';
+} from '../../function/lambda';
+import { ObjectStoreError } from '../../function/lambda/errors';
 import { handlerWithFakes, lambdaContext, type MemoryObjectStore, testConfig } from './support/fakes';
 import { loadFixture } from './support/fixtures';
 
@@ -23,7 +23,7 @@ const FAILURES = {
 };
 
 const setup = (overrides: Partial<HandlerDeps> = {}) =>
-  handlerWithFakes(createOnDemandHandler, FAILURES, overrides);
+  handlerWithFakes(createFunctionUrlHandler, FAILURES, overrides);
 
 interface RequestShape {
   method?: string;
@@ -194,7 +194,7 @@ describe('on-demand handler (Function URL, with fakes)', () => {
         (store) =>
           store.failGet.set(
             `${BUCKET}/${KEY}`,
-            new ObjectStoreError('ACCESS_DENIED', false, 'AccessDenied (HTTP 403)'),
+            new ObjectStoreError('ACCESS_DENIED', 'AccessDenied (HTTP 403)'),
           ),
         403,
         'ACCESS_DENIED',
@@ -204,15 +204,14 @@ describe('on-demand handler (Function URL, with fakes)', () => {
         (store) =>
           store.failGet.set(
             `${BUCKET}/${KEY}`,
-            new ObjectStoreError('OBJECT_TOO_LARGE', false, 'is 30000000 bytes'),
+            new ObjectStoreError('OBJECT_TOO_LARGE', 'is 30000000 bytes'),
           ),
         413,
         'OBJECT_TOO_LARGE',
       ],
       [
         'S3 slowing down (transient)',
-        (store) =>
-          store.failGet.set(`${BUCKET}/${KEY}`, new ObjectStoreError('S3_THROTTLED', true, 'SlowDown')),
+        (store) => store.failGet.set(`${BUCKET}/${KEY}`, new ObjectStoreError('S3_THROTTLED', 'SlowDown')),
         503,
         'S3_THROTTLED',
       ],
@@ -315,7 +314,7 @@ describe('on-demand handler (Function URL, with fakes)', () => {
   });
 
   it('maps every S3 failure code to a status', () => {
-    for (const code of Object.values(RecordErrorCode)) expect(statusFor(code), code).to.be.within(400, 599);
+    for (const code of codesIn('object')) expect(statusFor(code), code).to.be.within(400, 599);
     expect(statusFor('S3_UNREACHABLE')).to.equal(503);
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
-import type { OnDemandError, OnDemandResult } from '../../function/lambda/on-demand-handler';
+import type { OnDemandError, OnDemandResult } from '../../function/lambda';
 import { type DevServer, startDevServer } from '../../scripts/lib/dev-server';
 import { RecordingLogger } from './support/fakes';
 import { localS3Client } from './support/local-s3-client';

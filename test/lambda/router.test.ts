@@ -1,9 +1,8 @@
 import type { LambdaFunctionURLEvent, S3BatchEvent, S3Event } from 'aws-lambda';
 import { expect } from 'chai';
+import type { FunctionUrlResponse, HandlerSummary } from '../../function/lambda';
 import type { BatchResponse } from '../../function/lambda/batch-event';
 import { InvalidEventError } from '../../function/lambda/errors';
-import type { HandlerSummary } from '../../function/lambda/handler';
-import type { FunctionUrlResponse } from '../../function/lambda/on-demand-handler';
 import { createFunctionHandler, EventKind, eventKindOf } from '../../function/lambda/router';
 import {
   fakeClassifier,

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { HeadObjectCommand, NoSuchKey, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
-import { ObjectStoreError, RecordErrorCode } from '../../function/lambda/errors';
+import { ErrorCode } from '../../function/classifier';
+import { ObjectStoreError } from '../../function/lambda/errors';
 import { S3ObjectStore, toObjectStoreError } from '../../function/lambda/s3-object-store';
 import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
 
@@ -41,7 +42,7 @@ function clientAnswering(response: { ContentLength?: number; body: Buffer }) {
 
 describe('S3 object store', () => {
   describe('error mapping', () => {
-    const permanent: Array<[string, unknown, RecordErrorCode]> = [
+    const permanent: Array<[string, unknown, ErrorCode]> = [
       [
         'NoSuchKey',
         new NoSuchKey({ message: 'gone', $metadata: { httpStatusCode: 404 } }),
@@ -62,7 +63,7 @@ describe('S3 object store', () => {
       });
     }
 
-    const transient: Array<[string, unknown, RecordErrorCode]> = [
+    const transient: Array<[string, unknown, ErrorCode]> = [
       ['InternalError 500', serviceError('InternalError', 500, 'server'), 'S3_UNAVAILABLE'],
       ['ServiceUnavailable 503', serviceError('ServiceUnavailable', 503, 'server'), 'S3_THROTTLED'],
       ['SlowDown', serviceError('SlowDown', 503, 'server'), 'S3_THROTTLED'],
@@ -84,7 +85,7 @@ describe('S3 object store', () => {
     }
 
     it('passes an ObjectStoreError through unchanged', () => {
-      const error = new ObjectStoreError(RecordErrorCode.OBJECT_TOO_LARGE, false, 'big');
+      const error = new ObjectStoreError(ErrorCode.OBJECT_TOO_LARGE, 'big');
       expect(toObjectStoreError(error, 'op')).to.equal(error);
     });
   });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import type SharpModule from 'sharp';
 import type { Classifier } from '../../function/classifier';
-import { ErrorCode, isImageError } from '../../function/classifier/errors';
+import { ErrorCode, isImageError } from '../../function/classifier';
 import {
   encodeBmp,
   encodeGif,

@@ -1,6 +1,5 @@
 import { crc32, deflateSync } from 'node:zlib';
 import { Jimp } from 'jimp';
-import { ADAM7_PASSES } from '../../function/classifier/formats/png';
 
 /**
  * Small, dependency-free image writers for the hostile-input tests. Writing the bytes by hand gives full
@@ -613,6 +612,18 @@ export function tiledTiffPage(img: Rgba, tile: number): TiffPage {
     tile: { width: tile, height: tile },
   };
 }
+
+// Adam7's [x0, y0, dx, dy] per pass (PNG spec 8.2), written out here rather than taken from the decoder, so
+// that a mistake in the decoder's table shows as a test failure.
+const ADAM7_PASSES = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
 
 /** Adam7-interlaced 8-bit RGBA PNG. */
 export function interlacedPng(img: Rgba): Buffer {

@@ -2,12 +2,16 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
-import { decodeImage } from '../../../function/classifier/decode';
-import { DEFAULT_LIMITS, probeImage } from '../../../function/classifier/image-probe';
-import { loadClassifier } from '../../../function/classifier/index';
-import { loadLabels } from '../../../function/classifier/labels';
-import { fileSystemHandler, locateModel } from '../../../function/classifier/model-files';
-import { toInputTensor } from '../../../function/classifier/preprocess';
+import {
+  DEFAULT_LIMITS,
+  decodeImage,
+  fileSystemHandler,
+  loadClassifier,
+  loadLabels,
+  locateModel,
+  probeImage,
+  toInputTensor,
+} from '../../../function/classifier';
 import { fuseLayersModel } from '../fused-mobilenet';
 import { createOnnxPeer } from '../onnx-peer';
 import type { AgreementJob, AgreementRow } from './job-types';

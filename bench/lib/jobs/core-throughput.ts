@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { loadClassifier } from '../../../function/classifier/index';
+import { loadClassifier } from '../../../function/classifier';
 import type { CoreThroughputJob, CoreThroughputResult } from './job-types';
 
 /** What the CLI does, without the CLI: load once, read and classify each file in turn. */

@@ -1,4 +1,4 @@
-import type { BackendChoice, BackendName, DecoderName } from '../../../function/classifier/index';
+import type { BackendChoice, BackendName, DecoderName } from '../../../function/classifier';
 import type { KernelTime } from '../kernel-profile';
 import type { OpTime } from '../onnx-peer';
 

@@ -1,9 +1,12 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type LayersModel, loadLayersModel } from '@tensorflow/tfjs-layers';
-import { selectBackend } from '../../../function/classifier/backend';
-import { fileSystemHandler, locateModel } from '../../../function/classifier/model-files';
-import { useSingleKernelRelu6 } from '../../../function/classifier/single-kernel-relu6';
+import {
+  fileSystemHandler,
+  locateModel,
+  selectBackend,
+  useSingleKernelRelu6,
+} from '../../../function/classifier';
 import { fuseLayersModel } from '../fused-mobilenet';
 import { profileKernels } from '../kernel-profile';
 import { createOnnxPeer, type OnnxPeer, onnxOpTimes } from '../onnx-peer';

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { loadClassifier } from '../../../function/classifier/index';
-import { moduleRequire } from '../../../function/classifier/module-require';
+import { loadClassifier, moduleRequire } from '../../../function/classifier';
 import type { WasmThreadsJob, WasmThreadsResult } from './job-types';
 
 /**

@@ -1,9 +1,9 @@
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import type { Context } from 'aws-lambda';
 import type { BackendName, ClassificationResult, Classifier, ModelInfo } from '../../../function/classifier';
+import type { HandlerDeps, LogSink, MetricsSink } from '../../../function/lambda';
 import { CONFIG_DEFAULTS, type LambdaConfig } from '../../../function/lambda/config';
 import { ObjectStoreError } from '../../../function/lambda/errors';
-import type { HandlerDeps, LogSink, MetricsSink } from '../../../function/lambda/handler';
 import type {
   GetObjectRequest,
   HeadObjectRequest,
@@ -113,7 +113,7 @@ export class MemoryObjectStore implements ObjectStore {
     const failure = this.failGet.get(id);
     if (failure) throw failure;
     const entry = this.objects.get(id);
-    if (!entry) throw new ObjectStoreError('OBJECT_NOT_FOUND', false, `no object ${id}`);
+    if (!entry) throw new ObjectStoreError('OBJECT_NOT_FOUND', `no object ${id}`);
     return {
       bytes: entry.body,
       etag: entry.etag,

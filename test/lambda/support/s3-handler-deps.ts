@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Classifier } from '../../../function/classifier';
-import type { HandlerDeps } from '../../../function/lambda/handler';
+import type { HandlerDeps } from '../../../function/lambda';
 import { S3ObjectStore } from '../../../function/lambda/s3-object-store';
 import { RecordingLogger, RecordingMetrics, testConfig } from './fakes';
 

@@ -1,0 +1,54 @@
+import type { Context } from 'aws-lambda';
+import type { ErrorCode } from '../classifier';
+import { type DeadlineStop, runBeforeDeadline } from './deadline';
+import { failureOf } from './errors';
+
+/**
+ * The one item loop every event source runs: items (an S3 notification's records, a Batch Operations
+ * job's tasks, one HTTP request) in turn before the deadline, each ending in one outcome. The source
+ * decides only how its event becomes items and how outcomes become its answer.
+ */
+
+/** How one item ended. */
+export type ItemOutcome<T, R> =
+  | { status: 'done'; item: T; value: R }
+  /** The item itself cannot succeed (a bad image, a gone object): record it, never retry. */
+  | { status: 'permanent'; item: T; error: unknown; code: ErrorCode }
+  /** A retry can succeed (S3 trouble, a failed write, a bug): leave the item for the retry. */
+  | { status: 'transient'; item: T; error: unknown; code: ErrorCode }
+  /** Not started: too little time was left before the deadline. */
+  | { status: 'not-reached'; item: T };
+
+export interface ItemsRun<T, R> {
+  /** One per item, in the items' order. */
+  outcomes: ItemOutcome<T, R>[];
+  /** Where the run stopped for the deadline, when it did. */
+  stop: DeadlineStop<T> | undefined;
+}
+
+/**
+ * Runs `work` on each item while the invocation has time (see deadline.ts), sorting what each throws with
+ * `failureOf`. `onOutcome` sees each outcome as it happens, so its log lines fall among the items' own.
+ */
+export async function runItems<T, R>(
+  items: readonly T[],
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+  work: (item: T, signal: AbortSignal) => Promise<R>,
+  onOutcome: (outcome: ItemOutcome<T, R>) => void = () => undefined,
+): Promise<ItemsRun<T, R>> {
+  const outcomes: ItemOutcome<T, R>[] = [];
+  const settle = (outcome: ItemOutcome<T, R>) => {
+    outcomes.push(outcome);
+    onOutcome(outcome);
+  };
+  const stop = await runBeforeDeadline(items, context, async (item, signal) => {
+    try {
+      settle({ status: 'done', item, value: await work(item, signal) });
+    } catch (error) {
+      const { code, kind } = failureOf(error);
+      settle({ status: kind, item, error, code });
+    }
+  });
+  for (const item of stop?.left ?? []) settle({ status: 'not-reached', item });
+  return { outcomes, stop };
+}
