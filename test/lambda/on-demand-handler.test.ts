@@ -190,14 +190,15 @@ describe('on-demand handler (Function URL, with fakes)', () => {
     const s3Cases: Array<[string, (store: MemoryObjectStore) => void, number, string]> = [
       ['a missing object', () => undefined, 404, 'OBJECT_NOT_FOUND'],
       [
+        // Like a missing object: a caller must not learn that it exists (docs/backfill-and-api.md).
         'an object the function may not read',
         (store) =>
           store.failGet.set(
             `${BUCKET}/${KEY}`,
             new ObjectStoreError('ACCESS_DENIED', 'AccessDenied (HTTP 403)'),
           ),
-        403,
-        'ACCESS_DENIED',
+        404,
+        'OBJECT_NOT_FOUND',
       ],
       [
         'an object above MAX_OBJECT_BYTES',
