@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { SingleBar } from 'cli-progress';
@@ -14,14 +15,15 @@ import {
 import { CliError } from '../cli/cli-error';
 import { createBackfillJob } from './backfill-job';
 import { type BackfillSummary, runLocalBackfill } from './backfill-local';
+import { type BackfillStack, readBackfillStack } from './backfill-stack';
 import { DEFAULT_DEV_BUCKET, DEFAULT_DEV_PORT } from './dev-server';
 import { localModelDir } from './local-model-dir';
 import { LOCAL_S3_CREDENTIALS, LOCAL_S3_REGION } from './local-s3';
 
 export const BACKFILL_USAGE = `usage:
   npm run backfill -- --prefix PREFIX [--endpoint-url URL] [--bucket NAME] [--model DIR] [--concurrency N] [--force]
-  npm run backfill -- --create-job --prefix PREFIX --bucket NAME --account-id ID --role-arn ARN --function-arn ARN
-                      [--manifest s3://BUCKET/KEY/manifest.json] [--start] [--force] [--priority N] [--region R]
+  npm run backfill -- --create-job --prefix PREFIX [--stack NAME] [--region R]
+                      [--manifest s3://BUCKET/KEY/manifest.json] [--start] [--force] [--priority N]
                       [--manifest-prefix P] [--report-bucket B] [--report-prefix P] [--report-scope failed|all]
 
 Classifies the objects already in a bucket, writing the same results as uploads get.
@@ -39,17 +41,20 @@ already matches their etag are skipped, so an interrupted run (Ctrl-C) resumes w
 On AWS (--create-job): creates an S3 Batch Operations job that invokes the deployed function on every object
 under PREFIX, from a CSV manifest listed here and written to s3://NAME/<manifest-prefix>, or from an S3
 Inventory report (--manifest). It waits for confirmation unless --start; the commands to confirm and watch
-it are printed. Credentials and region come from the usual AWS settings (the region defaults to the
-function's).
-  --account-id ID      the account that owns the job (12 digits)
+it are printed. Credentials and region come from the usual AWS settings. The bucket, the batch prefix, the
+role and the function are read from the deployed stack's outputs (CloudFormation DescribeStacks); a flag
+given overrides its output.
+  --stack NAME         the deployed stack (default lambdavision, as in samconfig.toml)
+  --bucket NAME        the bucket (the stack's UploadBucketName output)
+  --account-id ID      the account that owns the job (12 digits; default: the stack's)
   --role-arn ARN       the role Batch Operations assumes (the stack's BatchOperationsRoleArn output)
   --function-arn ARN   the function to invoke (the stack's ClassifierFunctionArn output)
   --manifest URL       an S3 Inventory manifest.json (CSV format) instead of listing PREFIX
   --start              start at once (default: the job waits, Suspended, for update-job-status Ready)
   --priority N         job priority (default 10)
-  --manifest-prefix P  where the generated manifest goes (default batch/manifests/)
+  --manifest-prefix P  where the generated manifest goes (default <BatchPrefix>manifests/ of the stack)
   --report-bucket B    completion report bucket (default: --bucket)
-  --report-prefix P    completion report prefix (default batch/reports)
+  --report-prefix P    completion report prefix (default <BatchPrefix>reports of the stack)
   --report-scope S     failed (default) or all tasks in the completion report
 
 Exit status: 0 done, 1 interrupted or some objects to retry, 2 usage error.`;
@@ -78,9 +83,10 @@ const OPTIONS = {
   start: { type: 'boolean', default: false },
   priority: { type: 'string' },
   region: { type: 'string' },
-  'manifest-prefix': { type: 'string', default: 'batch/manifests/' },
+  stack: { type: 'string', default: 'lambdavision' },
+  'manifest-prefix': { type: 'string' },
   'report-bucket': { type: 'string' },
-  'report-prefix': { type: 'string', default: 'batch/reports' },
+  'report-prefix': { type: 'string' },
   'report-scope': { type: 'string', default: 'failed' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -102,11 +108,14 @@ function wholeNumber(
   return n;
 }
 
-function required(values: Values, flag: keyof Values): string {
+/** Clients for tests to replace (a CloudFormation API on a local server, a fake). */
+export interface BackfillClients {
+  cloudformation?: (region: string | undefined) => Pick<CloudFormationClient, 'send'> & { destroy?(): void };
+}
+
+function given(values: Values, flag: keyof Values): string | undefined {
   const value = values[flag];
-  if (typeof value !== 'string' || value.trim() === '')
-    throw new CliError(`--${flag} is required with --create-job`);
-  return value.trim();
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
 function functionConfig(env: NodeJS.ProcessEnv, modelDir: string): LambdaConfig {
@@ -125,6 +134,7 @@ export async function runBackfill(
   argv: string[],
   io: BackfillIo = processIo(),
   signal?: AbortSignal,
+  clients: BackfillClients = {},
 ): Promise<number> {
   try {
     let values: Values;
@@ -139,7 +149,9 @@ export async function runBackfill(
     }
     if (values.prefix === undefined)
       throw new CliError('--prefix is required (e.g. --prefix uploads/; "" for the whole bucket)');
-    return values['create-job'] ? await createJob(values, io) : await backfillHere(values, io, signal);
+    return values['create-job']
+      ? await createJob(values, io, clients)
+      : await backfillHere(values, io, signal);
   } catch (error) {
     if (error instanceof CliError) {
       io.stderr.write(`error: ${error.message}\n\n${BACKFILL_USAGE}\n`);
@@ -149,14 +161,64 @@ export async function runBackfill(
   }
 }
 
-async function createJob(values: Values, io: BackfillIo): Promise<number> {
-  const bucket = required(values, 'bucket');
+/** Where the job goes and what it runs: each flag given, else the stack's output. */
+export interface JobTarget {
+  bucket: string;
+  functionArn: string;
+  roleArn: string;
+  accountId: string;
+  manifestPrefix: string;
+  reportPrefix: string;
+  resultsPrefix: string;
+}
+
+export function jobTarget(
+  values: Partial<
+    Record<
+      'bucket' | 'function-arn' | 'role-arn' | 'account-id' | 'manifest-prefix' | 'report-prefix',
+      string
+    >
+  >,
+  stack: BackfillStack | undefined,
+  localResultsPrefix: () => string,
+): JobTarget {
+  const pick = (flag: keyof typeof values, fromStack: string | undefined): string => {
+    const value = given(values as Values, flag as keyof Values) ?? fromStack;
+    if (value === undefined) throw new CliError(`--${flag} is required with --create-job`);
+    return value;
+  };
+  return {
+    bucket: pick('bucket', stack?.bucket),
+    functionArn: pick('function-arn', stack?.functionArn),
+    roleArn: pick('role-arn', stack?.roleArn),
+    accountId: pick('account-id', stack?.accountId),
+    manifestPrefix: pick('manifest-prefix', stack && `${stack.batchPrefix}manifests/`),
+    reportPrefix: pick('report-prefix', stack && `${stack.batchPrefix}reports`),
+    resultsPrefix: stack?.resultsPrefix ?? localResultsPrefix(),
+  };
+}
+
+async function createJob(values: Values, io: BackfillIo, clients: BackfillClients = {}): Promise<number> {
   const scope = values['report-scope'];
   if (scope !== 'failed' && scope !== 'all')
     throw new CliError(`--report-scope must be failed or all, got "${scope}"`);
-  const functionArn = required(values, 'function-arn');
+  const flagged = (
+    ['bucket', 'role-arn', 'function-arn', 'account-id', 'manifest-prefix', 'report-prefix'] as const
+  ).every((flag) => given(values, flag) !== undefined);
+  let stack: BackfillStack | undefined;
+  if (!flagged) {
+    const cloudformation = (clients.cloudformation ?? ((region) => new CloudFormationClient({ region })))(
+      values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION,
+    );
+    try {
+      stack = await readBackfillStack(cloudformation, values.stack ?? 'lambdavision');
+    } finally {
+      cloudformation.destroy?.();
+    }
+  }
+  const target = jobTarget(values, stack, () => functionConfig(io.env, '/opt/model').resultsPrefix);
+  const { bucket, functionArn } = target;
   const region = values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? functionArn.split(':')[3];
-  const resultsPrefix = functionConfig(io.env, '/opt/model').resultsPrefix;
   const s3 = new S3Client({ region });
   const s3control = new S3ControlClient({ region });
   try {
@@ -164,18 +226,18 @@ async function createJob(values: Values, io: BackfillIo): Promise<number> {
       {
         bucket,
         prefix: values.prefix ?? '',
-        accountId: required(values, 'account-id'),
-        roleArn: required(values, 'role-arn'),
+        accountId: target.accountId,
+        roleArn: target.roleArn,
         functionArn,
         inventoryManifest: values.manifest,
-        manifestPrefix: values['manifest-prefix'],
+        manifestPrefix: target.manifestPrefix,
         reportBucket: values['report-bucket'] ?? bucket,
-        reportPrefix: values['report-prefix'],
+        reportPrefix: target.reportPrefix,
         reportScope: scope === 'all' ? 'AllTasks' : 'FailedTasksOnly',
         priority: wholeNumber('priority', values.priority, 10, 0, 2147483647),
         start: values.start,
         force: values.force,
-        exclude: [resultsPrefix],
+        exclude: [target.resultsPrefix],
       },
       { s3, s3control },
     );
