@@ -13,7 +13,7 @@ import { ObjectStoreError } from '../../function/lambda/errors';
 import { handlerWithFakes, lambdaContext, type MemoryObjectStore, testConfig } from './support/fakes';
 import { loadFixture } from './support/fixtures';
 
-const BUCKET = 'lambdavision';
+const BUCKET = 'amzn-s3-demo-bucket'; // the bucket of the events/ fixtures: AWS's documentation placeholder
 const KEY = 'uploads/my+photo 1.jpg';
 
 const FAILURES = {

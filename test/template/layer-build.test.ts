@@ -13,7 +13,7 @@ import { realModelDir, testImagesDir } from '../support/shared-data';
 import { buildTinyMobileNet, tempDir } from '../support/tiny-models';
 import { LAYER_DIR, PROJECT_ROOT } from './support/project-files';
 
-const BUCKET = 'lambdavision';
+const BUCKET = 'amzn-s3-demo-bucket'; // the bucket of the events/ fixtures: AWS's documentation placeholder
 const KEY = 'uploads/parrot 1.jpg';
 
 function make(cwd: string, target: string, vars: Record<string, string>): SpawnSyncReturns<string> {

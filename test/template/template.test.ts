@@ -449,6 +449,11 @@ describe('template.yaml', () => {
         expect(existsSync(path.join(PROJECT_ROOT, String(file))), String(file)).to.equal(true);
       }
       expect(config['default.logs.parameters']).to.deep.equal({ name: 'ClassifierFunction', tail: true });
+      // sam local invoke reads the real S3: the default event names AWS's placeholder bucket, never a
+      // name someone may own.
+      const event = JSON.parse(readFileSync(path.join(PROJECT_ROOT, String(invoke.event)), 'utf8'));
+      expect(event.Records.map((r: Json) => r.s3.bucket.name)).to.deep.equal(['amzn-s3-demo-bucket']);
+      expect(event.Records[0].s3.bucket.arn).to.equal('arn:aws:s3:::amzn-s3-demo-bucket');
     });
 
     it('leaves the native layer unbuilt while the default backend is wasm, and sets nothing else', () => {
