@@ -58,8 +58,9 @@ export const MIB = 1024 * 1024;
  */
 export const DEFAULT_FUNCTION_RESERVE_MIB = 30;
 /**
- * Room kept for the model layer: MobileNet v2 in TensorFlow.js format is 3.5 MiB. ResNet-50 (float32,
- * about 100 MiB) needs MODEL_RESERVE=110 — with it the native layer is archived sooner.
+ * Room kept for the model layer: MobileNet v2 is 3.6 MiB as TensorFlow Lite (the default) or 3.5 MiB in
+ * TensorFlow.js format. ResNet-50 (float32, about 100 MiB) needs MODEL_RESERVE=110 — with it the native
+ * layer is archived sooner.
  */
 export const DEFAULT_MODEL_RESERVE_MIB = 25;
 

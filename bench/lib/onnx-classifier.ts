@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   DEFAULT_LIMITS,
-  decodeImage,
+  decodeWithJimp,
   loadLabels,
   locateModel,
   type Prediction,
@@ -48,7 +48,7 @@ export async function loadOnnxClassifier(modelDir: string, onnxFile: string, thr
     async classify(bytes: Uint8Array): Promise<BenchClassification> {
       const start = performance.now();
       const header = probeImage(bytes, DEFAULT_LIMITS);
-      const image = await decodeImage(bytes, header, DEFAULT_LIMITS);
+      const image = await decodeWithJimp(bytes, header, DEFAULT_LIMITS);
       const decoded = performance.now();
       const input = tf.tidy(() => toInputTensor(image, spec));
       const pixels = (await input.data()) as Float32Array;

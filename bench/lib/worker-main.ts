@@ -20,6 +20,8 @@ async function run(job: Job): Promise<JobResult> {
       return (await import('./jobs/wasm-threads')).runWasmThreads(job);
     case 'core-throughput':
       return (await import('./jobs/core-throughput')).runCoreThroughput(job);
+    case 'tflite-vs-tfjs':
+      return (await import('./jobs/tflite-vs-tfjs')).runTfliteVsTfjs(job);
   }
 }
 

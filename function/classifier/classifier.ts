@@ -1,19 +1,16 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendChoice, type BackendName, selectBackend } from './backend';
-import { decodeImage } from './decode';
-import {
-  DECODERS,
-  type DecodedImage,
-  type Decoder,
-  type DecoderName,
-  loadSharpDecoder,
-} from './decode-sharp';
+import { decodeWithJimp } from './decode-jimp';
+import { loadSharpDecoder } from './decode-sharp';
+import { DECODERS, type DecodedImage, type Decoder, type DecoderChoice, type DecoderName } from './decoder';
 import { ErrorCode, LambdaVisionError, ModelError } from './errors';
-import { DEFAULT_LIMITS, type ImageFormat, type ImageLimits, probeImage } from './image-probe';
+import { attachHead } from './head';
+import { DEFAULT_LIMITS, type ImageFormat, type ImageLimits, inspectImage } from './image-probe';
 import { loadLabels } from './labels';
 import { type LocatedModel, locateModel, type ModelFormat } from './model-files';
-import { loadPredictor, type Predictor } from './predictor';
+import { loadPredictor } from './model-formats';
+import type { ModelFacts, Predictor } from './predictor';
 import { type Normalization, type PreprocessSpec, type ResizeMode, toInputTensor } from './preprocess';
 import { detectOutputKind, type OutputKind, type Prediction, topK } from './top-k';
 
@@ -27,8 +24,9 @@ export interface ClassifierOptions {
   /**
    * `jimp` (default): pure JavaScript, nothing native to ship. `sharp`: libvips with JPEG shrink-on-load,
    * several times faster on large photos (see bench/REPORT.md); needs the sharp package at run time.
+   * `auto`: sharp when it loads, else jimp. The decoder used is reported in every result.
    */
-  decoder?: DecoderName;
+  decoder?: DecoderChoice;
 }
 
 export interface ModelInfo {
@@ -53,21 +51,44 @@ export interface ClassificationResult {
   predictions: Prediction[];
   model: string;
   backend: BackendName;
+  /** The decoder that read this image. */
+  decoder: DecoderName;
   image: { format: ImageFormat; width: number; height: number; bytes: number };
   timings: Timings;
+  /** The decoded pixels (RGBA, upright, possibly already shrunk by the decoder), when `keepPixels` asked. */
+  pixels?: DecodedImage;
+  /** Every class, best first, whatever `topK` and `minConfidence` say, when `allProbabilities` asked. */
+  probabilities?: Prediction[];
 }
 
 export interface ClassifyOptions {
+  /** 1..MAX_TOP_K, or up to the model's class count to get every class's probability. */
   topK?: number;
   /** 0..1: predictions below it are dropped, the best one is always kept. */
   minConfidence?: number;
+  /** Return the decoded pixels too, for callers that look at the image itself (colours, sharpness). */
+  keepPixels?: boolean;
+  /** Return every class's probability too, for callers that sum them (labels with parents). */
+  allProbabilities?: boolean;
+}
+
+export interface EmbedOptions {
+  /** Mirror the image left to right first (a light augmentation for training). */
+  mirror?: boolean;
 }
 
 export interface Classifier {
   readonly backend: BackendName;
+  /** The decoder chosen at load (a format it lacks may still go to jimp: see each result). */
+  readonly decoder: DecoderName;
   readonly model: ModelInfo;
   readonly limits: ImageLimits;
   classify(bytes: Uint8Array, options?: ClassifyOptions): Promise<ClassificationResult>;
+  /**
+   * The base model's penultimate features for one image (for a model with a trained head: those the head
+   * reads). MODEL_INVALID where the model format cannot expose them. Optional so fakes need not have it.
+   */
+  embed?(bytes: Uint8Array, options?: EmbedOptions): Promise<Float32Array>;
   dispose(): void;
 }
 
@@ -84,14 +105,16 @@ const size = (image: DecodedImage) => ({
   height: image.original?.height ?? image.height,
 });
 
-function normalizationOf(model: LocatedModel): Normalization {
-  const { inputRange, normalize } = model.manifest;
+/** The manifest's normalisation, else what the model file states (TFLite metadata or quantization). */
+function normalizationOf(model: LocatedModel, facts: ModelFacts = {}): Normalization {
+  const stated = model.manifest.inputRange || model.manifest.normalize ? model.manifest : facts;
+  const { inputRange, normalize } = stated;
   if (normalize) return { kind: 'mean-std', mean: normalize.mean, std: normalize.std };
   if (inputRange) return { kind: 'range', min: inputRange[0], max: inputRange[1] };
   return DEFAULT_RANGE;
 }
 
-function validateDecoder(value: DecoderName | undefined): DecoderName {
+function validateDecoder(value: DecoderChoice | undefined): DecoderChoice {
   const name = value ?? 'jimp';
   if (!DECODERS.includes(name)) {
     throw new LambdaVisionError(
@@ -102,12 +125,32 @@ function validateDecoder(value: DecoderName | undefined): DecoderName {
   return name;
 }
 
-function validateTopK(value: number | undefined): number {
+/** sharp's decoder maker for `sharp`, and for `auto` when sharp loads; undefined means jimp. */
+export function chooseSharp(
+  choice: DecoderChoice,
+  load: typeof loadSharpDecoder = loadSharpDecoder,
+): ReturnType<typeof loadSharpDecoder> | undefined {
+  if (choice === 'jimp') return undefined;
+  try {
+    return load();
+  } catch (error) {
+    if (
+      choice === 'auto' &&
+      error instanceof LambdaVisionError &&
+      error.code === ErrorCode.BACKEND_UNAVAILABLE
+    )
+      return undefined;
+    throw error;
+  }
+}
+
+function validateTopK(value: number | undefined, classes: number): number {
   const k = value ?? 5;
-  if (!Number.isInteger(k) || k < 1 || k > MAX_TOP_K) {
+  const max = Math.max(MAX_TOP_K, classes);
+  if (!Number.isInteger(k) || k < 1 || k > max) {
     throw new LambdaVisionError(
       ErrorCode.INVALID_OPTION,
-      `topK must be a whole number from 1 to ${MAX_TOP_K}, got ${value}`,
+      `topK must be a whole number from 1 to ${max}, got ${value}`,
     );
   }
   return k;
@@ -131,12 +174,21 @@ function validateConfidence(value: number | undefined): number {
  */
 export async function loadClassifier(options: ClassifierOptions): Promise<Classifier> {
   // Before the model: a missing sharp fails fast and leaks nothing.
-  const sharpDecoderFor = validateDecoder(options.decoder) === 'sharp' ? loadSharpDecoder() : undefined;
+  const sharpDecoderFor = chooseSharp(validateDecoder(options.decoder));
   const backend = await selectBackend(options.backend ?? 'auto');
   const limits: ImageLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const located = await locateModel(options.modelDir);
-  const predictor: Predictor = await loadPredictor(located);
   const { manifest } = located;
+  const base: Predictor = await loadPredictor(located);
+  let predictor = base;
+  if (manifest.head) {
+    try {
+      predictor = await attachHead(base, manifest.head, located.manifestDir);
+    } catch (error) {
+      base.dispose();
+      throw error;
+    }
+  }
 
   const inputSize = manifest.inputSize ?? predictor.inputSize;
   if (!inputSize) {
@@ -150,9 +202,12 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
     height: inputSize[0],
     width: inputSize[1],
     resize: options.resize ?? manifest.resize ?? DEFAULT_RESIZE,
-    normalization: normalizationOf(located),
+    normalization: normalizationOf(located, predictor.facts),
   };
-  const decode: Decoder = sharpDecoderFor ? sharpDecoderFor(spec) : decodeImage;
+  const decode: Decoder = sharpDecoderFor ? sharpDecoderFor(spec) : decodeWithJimp;
+  const decoder: DecoderName = sharpDecoderFor ? 'sharp' : 'jimp';
+  // sharp hands what libvips lacks to jimp, so either may take a format.
+  const decoders: DecoderName[] = sharpDecoderFor ? ['sharp', 'jimp'] : ['jimp'];
 
   // Warm-up: compiles kernels and tells us the output width (and whether it is already a softmax).
   const warm = tf.tidy(() => predictor.predict(tf.zeros([1, spec.height, spec.width, 3]) as tf.Tensor4D));
@@ -174,7 +229,8 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
   try {
     labels = await loadLabels({
       explicit: manifest.labels ? path.resolve(located.manifestDir, manifest.labels) : undefined,
-      searchDirs: [...new Set([located.dir, path.dirname(located.path), located.manifestDir])],
+      embedded: predictor.facts?.labels,
+      searchDirs: located.labelDirs,
       outputs,
       background,
     });
@@ -184,7 +240,7 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
   }
 
   const model: ModelInfo = {
-    name: manifest.name ?? path.basename(located.dir),
+    name: manifest.name ?? predictor.facts?.name ?? located.defaultName,
     format: located.format,
     inputSize: [spec.height, spec.width],
     classes: outputs - background,
@@ -196,13 +252,15 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
 
   return {
     backend,
+    decoder,
     model,
     limits,
     async classify(bytes, classifyOptions = {}) {
-      const k = validateTopK(classifyOptions.topK);
+      const k = validateTopK(classifyOptions.topK, model.classes);
       const minConfidence = validateConfidence(classifyOptions.minConfidence);
       const start = performance.now();
-      const header = probeImage(bytes, limits);
+      // The header is read once, here, and handed to the decoder with its layout.
+      const header = inspectImage(bytes, limits, decoders);
       const image = await decode(bytes, header, limits);
       const decoded = performance.now();
       const input = tf.tidy(() => toInputTensor(image, spec));
@@ -228,6 +286,7 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
         predictions,
         model: model.name,
         backend,
+        decoder: image.decoder,
         image: { format: header.format, ...size(image), bytes: bytes.length },
         timings: {
           decodeMs: round(decoded - start),
@@ -235,7 +294,38 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
           inferenceMs: round(inferred - prepared),
           totalMs: round(end - start),
         },
+        ...(classifyOptions.keepPixels ? { pixels: image } : {}),
+        ...(classifyOptions.allProbabilities
+          ? {
+              probabilities: topK(scores, {
+                kind: output,
+                background,
+                labels: labels.labels,
+                topK: model.classes,
+              }),
+            }
+          : {}),
       };
+    },
+    async embed(bytes, embedOptions = {}) {
+      const embedder = predictor.embed?.bind(predictor);
+      if (!embedder) {
+        throw new ModelError(
+          ErrorCode.MODEL_INVALID,
+          `${located.path} does not expose its penultimate features (no final Dense/Conv/MatMul found)`,
+        );
+      }
+      const header = inspectImage(bytes, limits, decoders);
+      const image = await decode(bytes, header, limits);
+      const features = tf.tidy(() => {
+        const input = toInputTensor(image, spec);
+        return embedder(embedOptions.mirror ? (tf.reverse(input, 2) as tf.Tensor4D) : input);
+      });
+      try {
+        return (await features.data()) as Float32Array;
+      } finally {
+        features.dispose();
+      }
     },
     dispose: () => predictor.dispose(),
   };

@@ -1,26 +1,13 @@
 import type SharpModule from 'sharp';
-import { decodeImage, type RgbaImage } from './decode';
+import { decodeWithJimp } from './decode-jimp';
+import type { Decoder } from './decoder';
 import { ErrorCode, ImageError, LambdaVisionError } from './errors';
-import { FORMAT_NAMES } from './formats/reader';
-import type { ImageFormat, ImageHeader, ImageLimits } from './image-probe';
+import { decodedFormatById } from './formats/index';
 import { moduleRequire } from './module-require';
-
-export const DECODERS = ['jimp', 'sharp'] as const;
-export type DecoderName = (typeof DECODERS)[number];
-
-/** Pixels of one image, possibly already shrunk; `original` is its full size, upright (EXIF applied). */
-export interface DecodedImage extends RgbaImage {
-  original?: { width: number; height: number };
-}
-
-export type Decoder = (bytes: Uint8Array, header: ImageHeader, limits: ImageLimits) => Promise<DecodedImage>;
 
 // A variable specifier, like tfjs-node's: sharp is a native package the Lambda bundle must not contain;
 // whoever picks this decoder provides it (node_modules locally, a layer on Lambda).
 const SHARP = 'sharp';
-
-// The prebuilt libvips in sharp reads these; it has no BMP loader, so BMP goes to jimp.
-const SHARP_FORMATS: ReadonlySet<ImageFormat> = new Set(['jpg', 'png', 'gif', 'tiff']);
 
 /**
  * Loads sharp (failing with BACKEND_UNAVAILABLE when it is absent) and returns a maker of decoders that
@@ -46,7 +33,11 @@ export function loadSharpDecoder(): (target: { width: number; height: number }) 
   return (target) => async (bytes, header, limits) => {
     const width = target.width * 2;
     const height = target.height * 2;
-    if (!SHARP_FORMATS.has(header.format)) return decodeImage(bytes, header, limits);
+    const format = decodedFormatById(header.format);
+    const hooks = format.decoders.sharp;
+    // Formats the prebuilt libvips cannot read (BMP) go to jimp.
+    if (!hooks) return decodeWithJimp(bytes, header, limits);
+    if (hooks.assertReads) hooks.assertReads('layout' in header ? header.layout : format.walk(bytes, limits));
     const buffer = Buffer.isBuffer(bytes)
       ? bytes
       : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -72,6 +63,7 @@ export function loadSharpDecoder(): (target: { width: number; height: number }) 
         height: info.height,
         data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
         original: { width: meta.autoOrient.width, height: meta.autoOrient.height },
+        decoder: 'sharp',
       };
     } catch (cause) {
       // libvips answers in several lines of its own jargon: keep one line of it, after our sentence.
@@ -90,7 +82,7 @@ export function loadSharpDecoder(): (target: { width: number; height: number }) 
       }
       throw new ImageError(
         ErrorCode.CORRUPT_IMAGE,
-        `the ${FORMAT_NAMES[header.format]} file is damaged or truncated (${reason})`,
+        `the ${format.name} file is damaged or truncated (${reason})`,
         { cause },
       );
     }

@@ -1,26 +1,18 @@
 import { imageSize } from 'image-size';
 import { ErrorCode, ImageError } from './errors';
-import { inspectBmp } from './formats/bmp';
-import { inspectGif } from './formats/gif';
-import { inspectJpeg } from './formats/jpeg';
-import { inspectPng } from './formats/png';
-import { ascii, type Dimensions, FORMAT_NAMES, SUPPORTED_HINT } from './formats/reader';
-import { inspectTiff } from './formats/tiff';
+import {
+  type DecodedFormatDescriptor,
+  type FormatDecoders,
+  IMAGE_FORMATS,
+  IMAGE_SIZE_TYPE_NAMES,
+  type ImageFormat,
+  SUPPORTED_HINT,
+} from './formats/index';
+import type { Dimensions } from './formats/reader';
+import { DEFAULT_LIMITS, type ImageLimits } from './image-limits';
 
-/** Formats the decoder reads. Keys are image-size's type names. */
-export const DECODABLE_FORMATS = ['jpg', 'png', 'bmp', 'gif', 'tiff'] as const;
-export type ImageFormat = (typeof DECODABLE_FORMATS)[number];
-
-export interface ImageLimits {
-  /** Largest encoded size accepted, in bytes. */
-  maxBytes: number;
-  /** Largest decoded size accepted, in pixels (width × height), checked from the header. */
-  maxPixels: number;
-}
-
-// 25 MiB covers any camera JPEG; 40 MP covers phone cameras up to 7680×5120 while keeping the decoded
-// RGBA bitmap (4 bytes a pixel) near 160 MB, well inside a 2 GB Lambda.
-export const DEFAULT_LIMITS: ImageLimits = { maxBytes: 25 * 1024 * 1024, maxPixels: 40_000_000 };
+export type { ImageFormat } from './formats/index';
+export { DEFAULT_LIMITS, type ImageLimits } from './image-limits';
 
 export interface ImageHeader {
   format: ImageFormat;
@@ -28,55 +20,17 @@ export interface ImageHeader {
   height: number;
 }
 
-/** Signatures of things people upload that are not images we decode, to say what they are. */
-const KNOWN_OTHERS: Array<[string, (b: Uint8Array) => boolean]> = [
-  ['PDF', (b) => ascii(b, 0, 5) === '%PDF-'],
-  ['SVG', (b) => /<svg[\s>]/i.test(ascii(b, 0, 1024))],
-  ['HEIC/AVIF', (b) => ascii(b, 4, 8) === 'ftyp'],
-  ['WebP', (b) => ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP'],
-  ['ZIP', (b) => ascii(b, 0, 4) === 'PK\u0003\u0004'],
-  ['BigTIFF', (b) => ascii(b, 0, 4) === 'II+\u0000' || ascii(b, 0, 4) === 'MM\u0000+'],
-];
-
-/** image-size's names for formats people know by another name. */
-const TYPE_NAMES: Record<string, string> = {
-  'jxl-stream': 'JPEG XL',
-  jxl: 'JPEG XL',
-  jp2: 'JPEG 2000',
-  j2c: 'JPEG 2000',
-  heif: 'HEIF',
-  icns: 'Apple icon (ICNS)',
-  ico: 'Windows icon (ICO)',
-  cur: 'Windows cursor (CUR)',
-  psd: 'Photoshop (PSD)',
-  pnm: 'Netpbm (PNM)',
-};
-
-/** Leading bytes of each decodable format: a match means the file is that format, even if damaged. */
-const MAGIC: Array<[ImageFormat, (b: Uint8Array) => boolean]> = [
-  ['jpg', (b) => b[0] === 0xff && b[1] === 0xd8],
-  ['png', (b) => ascii(b, 1, 4) === 'PNG'],
-  ['bmp', (b) => ascii(b, 0, 2) === 'BM'],
-  ['gif', (b) => ascii(b, 0, 4) === 'GIF8'],
-  ['tiff', (b) => ascii(b, 0, 4) === 'II*\u0000' || ascii(b, 0, 4) === 'MM\u0000*'],
-];
-
 /**
- * Per-format header walks: dimensions first (so a bomb is refused before anything else is read), then
- * every field the decoder would trust to size a buffer or bound a loop.
+ * A header read once: what `probeImage` reports, plus the walk's layout (strips, scans, chunks, frame
+ * type), handed to the decoder so that it need not read the header again.
  */
-const INSPECT: Record<ImageFormat, (bytes: Uint8Array, limits: ImageLimits) => Dimensions> = {
-  jpg: (bytes, limits) => inspectJpeg(bytes, limits),
-  png: inspectPng,
-  gif: inspectGif,
-  bmp: inspectBmp,
-  tiff: inspectTiff,
-};
+export interface InspectedImage extends ImageHeader {
+  layout: Dimensions;
+}
 
-function notDecodable(bytes: Uint8Array): ImageError {
-  const other = KNOWN_OTHERS.find(([, test]) => test(bytes))?.[0];
-  if (other)
-    return new ImageError(ErrorCode.UNSUPPORTED_FORMAT, `${other} is not supported: ${SUPPORTED_HINT}`);
+function notDecodable(bytes: Uint8Array, name: string | undefined): ImageError {
+  if (name)
+    return new ImageError(ErrorCode.UNSUPPORTED_FORMAT, `${name} is not supported: ${SUPPORTED_HINT}`);
   let type: string | undefined;
   try {
     type = imageSize(bytes).type;
@@ -86,7 +40,7 @@ function notDecodable(bytes: Uint8Array): ImageError {
   if (type) {
     return new ImageError(
       ErrorCode.UNSUPPORTED_FORMAT,
-      `${TYPE_NAMES[type] ?? type.toUpperCase()} images are not supported: ${SUPPORTED_HINT}`,
+      `${IMAGE_SIZE_TYPE_NAMES[type] ?? type.toUpperCase()} images are not supported: ${SUPPORTED_HINT}`,
     );
   }
   return new ImageError(ErrorCode.UNSUPPORTED_FORMAT, `not a recognised image: ${SUPPORTED_HINT}`);
@@ -96,8 +50,14 @@ function notDecodable(bytes: Uint8Array): ImageError {
  * Reads format and pixel dimensions from the header alone, before any decoding, and enforces the limits:
  * a 50000×50000 PNG of a few KB is refused here in microseconds instead of allocating 10 GB. Header fields
  * the decoders would trust blindly (counts, offsets, frame and tile sizes, scan counts) are checked too.
+ * The walk's layout comes with the answer, for the decoder.
  */
-export function probeImage(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LIMITS): ImageHeader {
+export function inspectImage(
+  bytes: Uint8Array,
+  limits: ImageLimits = DEFAULT_LIMITS,
+  /** The decoders at hand: a format none of them takes is refused by name before its header is walked. */
+  decoders: readonly (keyof FormatDecoders<Dimensions>)[] = ['jimp'],
+): InspectedImage {
   if (bytes.length === 0) throw new ImageError(ErrorCode.EMPTY_IMAGE, 'the file is empty (0 bytes)');
   if (bytes.length > limits.maxBytes) {
     throw new ImageError(
@@ -105,17 +65,28 @@ export function probeImage(bytes: Uint8Array, limits: ImageLimits = DEFAULT_LIMI
       `the file is ${bytes.length} bytes, over the limit of ${limits.maxBytes} bytes`,
     );
   }
-  const format = MAGIC.find(([, test]) => test(bytes))?.[0];
-  if (!format) throw notDecodable(bytes);
-  let size: Dimensions;
+  const descriptor = IMAGE_FORMATS.find((f) => f.matches(bytes));
+  if (!descriptor?.walk || !decoders.some((d) => descriptor.decoders[d])) {
+    throw notDecodable(bytes, descriptor?.name);
+  }
+  const format = descriptor as DecodedFormatDescriptor<ImageFormat>;
+  let layout: Dimensions;
   try {
-    size = INSPECT[format](bytes, limits);
+    layout = format.walk(bytes, limits);
   } catch (cause) {
     if (cause instanceof ImageError) throw cause;
     // A header walk that fails in an unforeseen way still ends in a coded refusal, cause kept.
-    throw new ImageError(ErrorCode.CORRUPT_IMAGE, `the ${FORMAT_NAMES[format]} header cannot be read`, {
-      cause,
-    });
+    throw new ImageError(ErrorCode.CORRUPT_IMAGE, `the ${format.name} header cannot be read`, { cause });
   }
-  return { format, width: size.width, height: size.height };
+  return { format: format.id, width: layout.width, height: layout.height, layout };
+}
+
+/** Format and pixel dimensions from the header alone, limits enforced (see `inspectImage`). */
+export function probeImage(
+  bytes: Uint8Array,
+  limits: ImageLimits = DEFAULT_LIMITS,
+  decoders: readonly (keyof FormatDecoders<Dimensions>)[] = ['jimp'],
+): ImageHeader {
+  const { format, width, height } = inspectImage(bytes, limits, decoders);
+  return { format, width, height };
 }

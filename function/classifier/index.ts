@@ -4,13 +4,14 @@ export {
   type Classifier,
   type ClassifierOptions,
   type ClassifyOptions,
+  type EmbedOptions,
   loadClassifier,
   MAX_TOP_K,
   type ModelInfo,
   type Timings,
 } from './classifier';
-export { decodeImage, type RgbaImage } from './decode';
-export { DECODERS, type DecoderName } from './decode-sharp';
+export { decodeWithJimp } from './decode-jimp';
+export { DECODERS, type DecoderChoice, type DecoderName, type RgbaImage } from './decoder';
 export {
   codesIn,
   ERROR_CODES,
@@ -24,12 +25,15 @@ export {
   LambdaVisionError,
   ModelError,
 } from './errors';
-export { formatOriginalLine } from './format';
+export { IMAGE_EXTENSIONS } from './formats/index';
+export { attachHead, headWeightCount } from './head';
 export { DEFAULT_LIMITS, type ImageHeader, type ImageLimits, probeImage } from './image-probe';
 export { LABEL_FILES, loadLabels } from './labels';
-export { MANIFEST_FILE, type ModelManifest } from './manifest';
-export { fileSystemHandler, locateModel } from './model-files';
+export { type HeadManifest, MANIFEST_FILE, type ModelManifest, manifestSchema } from './manifest';
+export { fileSystemHandler, type LocatedModel, locateModel } from './model-files';
 export { moduleRequire } from './module-require';
+export type { Predictor } from './predictor';
 export { type PreprocessSpec, type ResizeMode, toInputTensor } from './preprocess';
+export { formatOriginalLine } from './score-line';
 export { useSingleKernelRelu6 } from './single-kernel-relu6';
 export { type Prediction, topK } from './top-k';

@@ -11,6 +11,8 @@ export const LABEL_FILES: readonly string[] = [
   'labels.txt',
   'imagenet_labels_1001.json',
   'imagenet_classes_1000.json',
+  // TensorFlow Lite's and Coral's name for the 1001 ImageNet labels, background first.
+  'imagenet_labels.txt',
   'metadata.json',
 ];
 
@@ -54,11 +56,13 @@ function imagenetClasses(): string[] {
  */
 export async function loadLabels(options: {
   explicit?: string;
+  /** Labels the model file carries (TFLite metadata): after the manifest's, before files found by name. */
+  embedded?: LabelSource;
   searchDirs: string[];
   outputs: number;
   background: number;
 }): Promise<LabelSource> {
-  const { explicit, searchDirs, outputs, background } = options;
+  const { explicit, embedded, searchDirs, outputs, background } = options;
   const classes = outputs - background;
   let file: string | undefined = explicit;
   if (explicit && !existsSync(explicit)) {
@@ -67,11 +71,14 @@ export async function loadLabels(options: {
       `label file ${explicit} named in the manifest does not exist`,
     );
   }
-  if (!file) {
+  if (!file && !embedded) {
     file = searchDirs.flatMap((dir) => LABEL_FILES.map((name) => path.join(dir, name))).find(existsSync);
   }
   let labels: string[];
-  if (file) {
+  if (!explicit && embedded) {
+    labels = [...embedded.labels];
+    file = embedded.source;
+  } else if (file) {
     labels = await readLabelFile(file);
   } else if (classes === 1000) {
     return { labels: imagenetClasses(), source: '@tensorflow-models/mobilenet ImageNet classes' };

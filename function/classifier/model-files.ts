@@ -1,40 +1,27 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type * as tf from '@tensorflow/tfjs-core';
-import { io } from '@tensorflow/tfjs-core';
 import { ErrorCode, ModelError } from './errors';
 import { MANIFEST_FILE, type ModelManifest, manifestSchema } from './manifest';
+import { detectModel, FORMAT_ENTRIES, type ModelFormat } from './model-formats';
+import { readJson } from './tfjs-files';
 
-export type ModelFormat = 'layers-model' | 'graph-model' | 'saved-model';
+export { fileSystemHandler } from './tfjs-files';
+export type { ModelFormat };
 
 export interface LocatedModel {
-  /** The folder the user named. */
+  /** The folder the user named (the file's folder for a single model file). */
   dir: string;
-  /** `model.json` for TensorFlow.js models, the SavedModel folder otherwise. */
+  /** The model file (`model.json`, `*.tflite`), or the SavedModel folder. */
   path: string;
   format: ModelFormat;
   manifest: ModelManifest;
   /** Folder the manifest was read from (relative paths in it are resolved against it). */
   manifestDir: string;
-}
-
-async function readJson(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new ModelError(ErrorCode.MODEL_NOT_FOUND, `cannot read ${file}: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new ModelError(ErrorCode.MODEL_INVALID, `${file} is not valid JSON: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
+  /** Folders searched for a label file by convention (none for a single model file). */
+  labelDirs: string[];
+  /** The name the model goes by when neither the manifest nor the file names it: folder or file stem. */
+  defaultName: string;
 }
 
 async function readManifest(dirs: string[]): Promise<{ manifest: ModelManifest; manifestDir: string }> {
@@ -52,16 +39,30 @@ async function readManifest(dirs: string[]): Promise<{ manifest: ModelManifest; 
 }
 
 /**
- * Finds the model in a folder: the manifest's `model` entry, else `model.json` in the folder or its
- * `tfjs/` subfolder, else a SavedModel (`saved_model.pb`) in the folder.
+ * Finds the model a path names. A single model file (a `.tflite`) stands alone: no manifest, labels from
+ * its own metadata. A folder: the manifest's `model` entry, else each format's conventions in the order
+ * of MODEL_FORMATS (model.json in the folder or its `tfjs/` subfolder, a SavedModel, a `.tflite` in the
+ * folder or its `tflite/` subfolder).
  */
 export async function locateModel(dir: string): Promise<LocatedModel> {
   const root = path.resolve(dir);
   const info = await stat(root).catch(() => undefined);
+  if (info?.isFile()) {
+    const found = await detectModel(root);
+    if (!found) {
+      throw new ModelError(
+        ErrorCode.MODEL_INVALID,
+        `${root} is not a model file this classifier reads (a .tflite)`,
+      );
+    }
+    const dir = path.dirname(root);
+    const defaultName = path.basename(root, path.extname(root));
+    return { dir, ...found, manifest: {}, manifestDir: dir, labelDirs: [], defaultName };
+  }
   if (!info?.isDirectory()) {
     throw new ModelError(
       ErrorCode.MODEL_NOT_FOUND,
-      `model directory ${root} does not exist (expected a folder with model.json or saved_model.pb)`,
+      `model directory ${root} does not exist (expected a folder with model.json, a .tflite file or saved_model.pb)`,
     );
   }
   const tfjsDir = path.join(root, 'tfjs');
@@ -69,100 +70,17 @@ export async function locateModel(dir: string): Promise<LocatedModel> {
 
   const candidates = manifest.model
     ? [path.resolve(manifestDir, manifest.model)]
-    : [path.join(root, 'model.json'), path.join(tfjsDir, 'model.json'), root];
+    : [...new Set(FORMAT_ENTRIES.flatMap(([, entry]) => entry.conventions(root)))];
   for (const candidate of candidates) {
-    if (candidate.endsWith('.json') && existsSync(candidate)) {
-      return { dir: root, path: candidate, format: await tfjsFormat(candidate), manifest, manifestDir };
-    }
-    const savedModel = candidate.endsWith('saved_model.pb') ? path.dirname(candidate) : candidate;
-    if (existsSync(path.join(savedModel, 'saved_model.pb'))) {
-      return { dir: root, path: savedModel, format: 'saved-model', manifest, manifestDir };
+    const found = await detectModel(candidate);
+    if (found) {
+      const labelDirs = [...new Set([root, path.dirname(found.path), manifestDir])];
+      return { dir: root, ...found, manifest, manifestDir, labelDirs, defaultName: path.basename(root) };
     }
   }
+  const kinds = [...new Set(FORMAT_ENTRIES.map(([, entry]) => entry.looksLike))].join(', ');
   throw new ModelError(
     ErrorCode.MODEL_NOT_FOUND,
-    `no model in ${root}: looked for ${candidates.map((c) => path.relative(root, c) || '.').join(', ')} (model.json or saved_model.pb)`,
+    `no model in ${root}: looked for ${candidates.map((c) => path.relative(root, c) || '.').join(', ')} (${kinds})`,
   );
-}
-
-async function tfjsFormat(file: string): Promise<ModelFormat> {
-  const json = (await readJson(file)) as { format?: unknown; modelTopology?: Record<string, unknown> };
-  if (json.format === 'graph-model') return 'graph-model';
-  if (json.format === 'layers-model') return 'layers-model';
-  // Files from early converters carry no `format`: a graph has `node`, a Keras model `model_config`.
-  const topology = json.modelTopology;
-  if (topology && 'node' in topology) return 'graph-model';
-  if (topology && ('model_config' in topology || 'class_name' in topology)) return 'layers-model';
-  throw new ModelError(ErrorCode.MODEL_INVALID, `${file} is neither a TensorFlow.js layers nor graph model`);
-}
-
-const DTYPE_BYTES: Record<string, number> = {
-  float32: 4,
-  int32: 4,
-  bool: 1,
-  uint8: 1,
-  uint16: 2,
-  float16: 2,
-};
-
-/** Bytes a weight takes on disk: quantized weights are stored in their quantization dtype. */
-function storedBytes(spec: io.WeightsManifestEntry): number {
-  const elements = spec.shape.reduce((a, b) => a * b, 1);
-  const dtype = spec.quantization?.dtype ?? spec.dtype;
-  const bytes = DTYPE_BYTES[dtype];
-  if (bytes === undefined) {
-    throw new ModelError(ErrorCode.MODEL_INVALID, `weight ${spec.name} has unsupported dtype ${dtype}`);
-  }
-  return elements * bytes;
-}
-
-/**
- * A filesystem IOHandler for `model.json` + weight shards, reading nothing from the network. It checks
- * every shard exists and that the shards hold exactly the bytes the weight specs need, so a truncated
- * download fails here with the shard's name rather than deep inside TensorFlow.js.
- */
-export function fileSystemHandler(modelJsonPath: string): tf.io.IOHandler {
-  const dir = path.dirname(modelJsonPath);
-  return {
-    load: async () => {
-      const json = (await readJson(modelJsonPath)) as tf.io.ModelJSON;
-      if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
-        throw new ModelError(
-          ErrorCode.MODEL_INVALID,
-          `${modelJsonPath} lacks modelTopology or weightsManifest: not a TensorFlow.js model`,
-        );
-      }
-      return io.getModelArtifactsForJSON(json, async (manifest) => {
-        const specs: io.WeightsManifestEntry[] = [];
-        const buffers: Buffer[] = [];
-        for (const group of manifest) {
-          const groupBuffers: Buffer[] = [];
-          for (const shard of group.paths) {
-            const file = path.join(dir, shard);
-            try {
-              groupBuffers.push(await readFile(file));
-            } catch (cause) {
-              throw new ModelError(
-                ErrorCode.MODEL_NOT_FOUND,
-                `weight shard ${file} named in ${modelJsonPath} cannot be read: ${(cause as Error).message}`,
-                { cause },
-              );
-            }
-          }
-          const expected = group.weights.reduce((sum, w) => sum + storedBytes(w), 0);
-          const actual = groupBuffers.reduce((sum, b) => sum + b.length, 0);
-          if (actual !== expected) {
-            throw new ModelError(
-              ErrorCode.MODEL_INVALID,
-              `weight shards ${group.paths.map((p) => path.join(dir, p)).join(', ')} hold ${actual} bytes but ${modelJsonPath} needs ${expected}: a shard is truncated or from another model`,
-            );
-          }
-          specs.push(...group.weights);
-          buffers.push(...groupBuffers);
-        }
-        const all = Buffer.concat(buffers);
-        return [specs, all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer];
-      });
-    },
-  };
 }

@@ -1,15 +1,24 @@
-import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadLayersModel } from '@tensorflow/tfjs-layers';
-import { nativeModule } from './backend';
 import { ErrorCode, ModelError } from './errors';
-import { fileSystemHandler, type LocatedModel } from './model-files';
-import { useSingleKernelRelu6 } from './single-kernel-relu6';
+import type { LabelSource } from './labels';
+
+/**
+ * Facts a model file states about itself (TFLite quantization parameters and metadata): used where the
+ * manifest says nothing.
+ */
+export interface ModelFacts {
+  name?: string;
+  inputRange?: [number, number];
+  /** (x/255 - mean) / std per channel, as in the manifest. */
+  normalize?: { mean: [number, number, number]; std: [number, number, number] };
+  labels?: LabelSource;
+}
 
 /** What the classifier needs of any model: one batch in, one score row per image out. */
 export interface Predictor {
   /** [height, width] from the model's input signature, when it fixes them. */
   inputSize?: [number, number];
+  facts?: ModelFacts;
   predict(input: tf.Tensor4D): tf.Tensor2D;
   /**
    * The features the classification head reads (the penultimate layer), one row per image: what custom
@@ -19,19 +28,19 @@ export interface Predictor {
   dispose(): void;
 }
 
-function firstTensor(output: tf.Tensor | tf.Tensor[] | tf.NamedTensorMap): tf.Tensor {
+export function firstTensor(output: tf.Tensor | tf.Tensor[] | tf.NamedTensorMap): tf.Tensor {
   const tensor =
     output instanceof tf.Tensor ? output : Array.isArray(output) ? output[0] : Object.values(output)[0];
   if (!tensor) throw new ModelError(ErrorCode.MODEL_INVALID, 'the model produced no output tensor');
   return tensor;
 }
 
-function asScores(tensor: tf.Tensor): tf.Tensor2D {
+export function asScores(tensor: tf.Tensor): tf.Tensor2D {
   // Some converted graphs keep a [N, 1, 1, C] head; flatten everything after the batch dimension.
   return tensor.rank === 2 ? (tensor as tf.Tensor2D) : tf.reshape(tensor, [tensor.shape[0] ?? 1, -1]);
 }
 
-function sizeFromShape(
+export function sizeFromShape(
   shape: ReadonlyArray<number | null | undefined> | undefined,
 ): [number, number] | undefined {
   // NHWC with a known H and W; anything else (NCHW, dynamic) must come from the manifest.
@@ -39,53 +48,4 @@ function sizeFromShape(
     if (shape[1] > 0 && shape[2] > 0) return [shape[1], shape[2]];
   }
   return undefined;
-}
-
-export async function loadPredictor(model: LocatedModel): Promise<Predictor> {
-  try {
-    switch (model.format) {
-      case 'layers-model': {
-        useSingleKernelRelu6();
-        const layers = await loadLayersModel(fileSystemHandler(model.path));
-        return {
-          inputSize: sizeFromShape(layers.inputs[0]?.shape),
-          predict: (input) => asScores(firstTensor(layers.predict(input))),
-          dispose: () => layers.dispose(),
-        };
-      }
-      case 'graph-model': {
-        const graph = await loadGraphModel(fileSystemHandler(model.path));
-        return {
-          inputSize: sizeFromShape(graph.inputs[0]?.shape),
-          predict: (input) => asScores(firstTensor(graph.predict(input))),
-          dispose: () => graph.dispose(),
-        };
-      }
-      case 'saved-model': {
-        const native = nativeModule();
-        if (!native) {
-          throw new ModelError(
-            ErrorCode.MODEL_INVALID,
-            `${model.path} is a TensorFlow SavedModel, which only the "tensorflow" backend (tfjs-node) can run; convert it with tensorflowjs_converter to use wasm or cpu`,
-          );
-        }
-        const saved = await native.node.loadSavedModel(
-          model.path,
-          model.manifest.tags,
-          model.manifest.signature,
-        );
-        return {
-          predict: (input) => asScores(firstTensor(saved.predict(input))),
-          dispose: () => saved.dispose(),
-        };
-      }
-    }
-  } catch (cause) {
-    if (cause instanceof ModelError) throw cause;
-    throw new ModelError(
-      ErrorCode.MODEL_INVALID,
-      `cannot load the model at ${model.path}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      { cause },
-    );
-  }
 }

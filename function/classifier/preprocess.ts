@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { RgbaImage } from './decode';
+import type { RgbaImage } from './decoder';
 
 export type ResizeMode = 'center-crop' | 'stretch';
 

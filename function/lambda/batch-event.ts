@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidEventError } from './errors';
+import { parseEventWith } from './event-schema';
 
 /**
  * S3 Batch Operations invocation events (the LambdaInvoke operation). Schema 1.0 names the bucket by ARN;
@@ -67,12 +67,7 @@ const eventSchema = z.discriminatedUnion('invocationSchemaVersion', [
 
 /** Reads an S3 Batch Operations event (schema 1.0 or 2.0); anything else is an InvalidEventError. */
 export function parseBatchEvent(event: unknown): BatchEvent {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) {
-    const why = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
-    throw new InvalidEventError(`not an S3 Batch Operations event (schema 1.0 or 2.0): ${why}`);
-  }
-  const e = parsed.data;
+  const e = parseEventWith(eventSchema, event, 'an S3 Batch Operations event (schema 1.0 or 2.0)');
   const tasks: BatchTask[] = e.tasks.map((task, index) => ({
     index,
     taskId: task.taskId,

@@ -1,3 +1,4 @@
+import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { InvocationRun } from './invocation';
 import type { ResultSource, SuccessResult } from './result-document';
@@ -31,6 +32,7 @@ export function reportClassified(
       ? objectAttributes(doc.source, run)
       : { requestId: run.requestId, coldStart: run.isColdStart, trigger: run.trigger }),
     backend: doc.backend,
+    decoder: doc.decoder,
     model: doc.model,
     topK: doc.predictions.map((p) => ({ classId: p.classId, label: p.label, probability: p.probability })),
     image: doc.image,
@@ -39,4 +41,14 @@ export function reportClassified(
   });
   sinks.metrics.addMetric(METRIC.classified, MetricUnit.Count, 1);
   sinks.metrics.addMetric(METRIC.duration, MetricUnit.Milliseconds, doc.timings.totalMs);
+}
+
+/** A transient failure, as every source reports one: an error line and the TransientFailures metric. */
+export function reportTransient(
+  sinks: { logger: LogSink; metrics: MetricsSink },
+  message: string,
+  attributes: LogAttributes,
+): void {
+  sinks.logger.error(message, attributes);
+  sinks.metrics.addMetric(METRIC.transient, MetricUnit.Count, 1);
 }

@@ -62,7 +62,7 @@ export function createClassifyAndStore(
     const result = await classifyImage(
       classifier,
       object.bytes,
-      { topK: config.topK, minConfidence: config.minConfidence },
+      { topK: config.topK, minConfidence: config.minConfidence, allProbabilities: true },
       object,
     );
     const doc: SuccessResult = successDocument(sourceOf(target, object), result, downloadMs, {

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import {
   BACKENDS,
   type BackendChoice,
+  DECODERS,
   DEFAULT_LIMITS,
+  type DecoderChoice,
   ErrorCode,
   LambdaVisionError,
   MAX_TOP_K,
@@ -14,6 +16,8 @@ export type LogLevelName = (typeof LOG_LEVELS)[number];
 export interface LambdaConfig {
   modelDir: string;
   backend: BackendChoice;
+  /** auto: sharp (libvips, from a layer) when it loads, else jimp. */
+  decoder: DecoderChoice;
   topK: number;
   minConfidence: number;
   /** Where results go; undefined means the bucket the image came from. */
@@ -36,6 +40,7 @@ export interface LambdaConfig {
 export const CONFIG_DEFAULTS = {
   modelDir: '/opt/model',
   backend: 'auto',
+  decoder: 'auto',
   topK: 5,
   minConfidence: 0,
   resultsPrefix: 'results/',
@@ -52,6 +57,7 @@ export const CONFIG_DEFAULTS = {
 export const CONFIG_VARIABLES = [
   'MODEL_DIR',
   'BACKEND',
+  'DECODER',
   'TOP_K',
   'MIN_CONFIDENCE',
   'RESULTS_BUCKET',
@@ -107,6 +113,13 @@ const envSchema = z
         .toLowerCase()
         .pipe(z.enum(BACKENDS, { error: `must be one of ${BACKENDS.join(', ')}` }))
         .default(CONFIG_DEFAULTS.backend),
+    ),
+    DECODER: setting(
+      z
+        .string()
+        .toLowerCase()
+        .pipe(z.enum(DECODERS, { error: `must be one of ${DECODERS.join(', ')}` }))
+        .default(CONFIG_DEFAULTS.decoder),
     ),
     TOP_K: wholeNumber(CONFIG_DEFAULTS.topK, MAX_TOP_K),
     MIN_CONFIDENCE: setting(
@@ -189,6 +202,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   return {
     modelDir: e.MODEL_DIR,
     backend: e.BACKEND,
+    decoder: e.DECODER,
     topK: e.TOP_K,
     minConfidence: e.MIN_CONFIDENCE,
     resultsBucket: e.RESULTS_BUCKET,

@@ -16,10 +16,17 @@ const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: c
 const classifier = loadClassifier({
   modelDir: config.modelDir,
   backend: config.backend,
+  decoder: config.decoder,
   limits: { maxBytes: config.maxObjectBytes, maxPixels: config.maxPixels },
 });
 classifier.then(
-  (c) => logger.info('model loaded', { model: c.model.name, backend: c.backend, modelDir: config.modelDir }),
+  (c) =>
+    logger.info('model loaded', {
+      model: c.model.name,
+      backend: c.backend,
+      decoder: c.decoder,
+      modelDir: config.modelDir,
+    }),
   // Logged once here; every invocation then fails on the same rejected promise (see the handler).
   (error: unknown) =>
     logger.critical('model failed to load', { modelDir: config.modelDir, error: error as Error }),

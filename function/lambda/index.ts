@@ -25,16 +25,17 @@ export {
 } from './errors';
 export type { HandlerDeps } from './handler-deps';
 export type { FunctionUrlResponse } from './http-response';
+export * from './object-store';
 export {
-  bareEtag,
-  type GetObjectRequest,
-  type HeadObjectRequest,
-  type ObjectHead,
-  type ObjectStore,
-  type PutObjectRequest,
-  type PutObjectResult,
-  type StoredObject,
-} from './object-store';
+  AMZ_JSON,
+  DETECT_LABELS_TARGET,
+  type DetectLabelsRequest,
+  detectLabelsResponse,
+  parseDetectLabelsRequest,
+  REKOGNITION_ERROR_FOR,
+  RekognitionError,
+  RekognitionErrorType,
+} from './rekognition-protocol';
 export type {
   ErrorResult,
   ObjectToClassify,
@@ -68,6 +69,7 @@ export {
   type OnDemandResult,
   statusFor,
 } from './sources/function-url';
+export { createRekognitionHandler } from './sources/rekognition';
 export {
   type BatchArguments,
   type BatchTaskStatus,
@@ -82,4 +84,4 @@ export {
   type RecordStatus,
   type S3NotificationHandler,
 } from './sources/s3-notification';
-export { coldStartFlag, type LogSink, METRIC, type MetricsSink, type Trigger } from './telemetry';
+export { coldStartFlag, type LogSink, METRIC, type MetricsSink, NO_METRICS, type Trigger } from './telemetry';

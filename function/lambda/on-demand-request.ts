@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ErrorCode, LambdaVisionError, MAX_TOP_K } from '../classifier';
 import type { LambdaConfig } from './config';
-import { InvalidEventError } from './errors';
+import { issuesOf, parseEventWith } from './event-schema';
 
 /**
  * The on-demand request, read from a Lambda Function URL event (payload format 2.0, the same as an HTTP
@@ -56,12 +56,7 @@ const eventSchema = z.object({
 
 /** The HTTP request inside a Function URL event; anything else is an InvalidEventError. */
 export function parseFunctionUrlEvent(event: unknown): FunctionUrlRequest {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) {
-    const why = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
-    throw new InvalidEventError(`not a Lambda Function URL event: ${why}`);
-  }
-  const e = parsed.data;
+  const e = parseEventWith(eventSchema, event, 'a Lambda Function URL event');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(e.headers ?? {})) headers[name.toLowerCase()] = value;
   return {
@@ -153,7 +148,7 @@ export function parseOnDemandRequest(
     }
     const parsed = s3ReferenceSchema.safeParse(json);
     if (!parsed.success) {
-      const why = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+      const why = issuesOf(parsed.error, '(body)');
       throw new RequestError(
         400,
         ErrorCode.INVALID_REQUEST,

@@ -1,4 +1,5 @@
 import { type ClassificationResult, formatOriginalLine } from '../classifier';
+import { type DetectedLabel, detectLabels } from '../labels';
 import type { FailureCode } from './errors';
 import type { StoredObject } from './object-store';
 
@@ -27,7 +28,14 @@ export interface SuccessResult extends ResultBase {
   line: string;
   model: string;
   backend: ClassificationResult['backend'];
+  /** The image decoder that read the image (jimp or sharp). */
+  decoder: ClassificationResult['decoder'];
   predictions: ClassificationResult['predictions'];
+  /**
+   * General labels with parents, as DetectLabels answers by default (confidence 0..100, at least 55):
+   * present when the classification kept every class's probability.
+   */
+  labels?: DetectedLabel[];
   image: ClassificationResult['image'];
   timings: ClassificationResult['timings'] & { downloadMs: number };
 }
@@ -90,7 +98,9 @@ export function successDocument<S extends ResultSource | null>(
     line: formatOriginalLine(result),
     model: result.model,
     backend: result.backend,
+    decoder: result.decoder,
     predictions: result.predictions,
+    ...(result.probabilities ? { labels: detectLabels(result.probabilities) } : {}),
     image: result.image,
     timings: { downloadMs, ...result.timings },
     requestId: meta.requestId,

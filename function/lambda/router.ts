@@ -4,6 +4,7 @@ import { InvalidEventError } from './errors';
 import type { HandlerDeps } from './handler-deps';
 import type { FunctionUrlResponse } from './http-response';
 import { functionUrl } from './sources/function-url';
+import { rekognition } from './sources/rekognition';
 import { s3Batch } from './sources/s3-batch';
 import { type HandlerSummary, s3Notification } from './sources/s3-notification';
 import { coldStartFlag } from './telemetry';
@@ -14,7 +15,7 @@ import { coldStartFlag } from './telemetry';
  * per container, one deployment and one set of settings; the handlers share the same init promise. A new
  * kind of event is one file in sources/ and one row here; the first row whose `matches` holds wins.
  */
-export const EVENT_SOURCES = [s3Notification, s3Batch, functionUrl] as const;
+export const EVENT_SOURCES = [s3Notification, s3Batch, rekognition, functionUrl] as const;
 
 type SourceRow = (typeof EVENT_SOURCES)[number];
 export type EventKind = SourceRow['kind'];

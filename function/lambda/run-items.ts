@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import type { ErrorCode } from '../classifier';
 import { type DeadlineStop, runBeforeDeadline } from './deadline';
-import { failureOf } from './errors';
+import { DeadlineError, failureOf } from './errors';
 
 /**
  * The one item loop every event source runs: items (an S3 notification's records, a Batch Operations
@@ -24,6 +24,20 @@ export interface ItemsRun<T, R> {
   outcomes: ItemOutcome<T, R>[];
   /** Where the run stopped for the deadline, when it did. */
   stop: DeadlineStop<T> | undefined;
+}
+
+/**
+ * The error that stands for the items a run left for the deadline, e.g. "stopped 800 ms before the
+ * deadline with 2 of 5 records not processed (keeping a 1000 ms margin); they will be retried".
+ */
+export function deadlineErrorFor<T>(
+  stop: DeadlineStop<T>,
+  total: number,
+  wording: { left: string; retry: string },
+): DeadlineError {
+  return new DeadlineError(
+    `stopped ${stop.remainingMs} ms before the deadline with ${stop.left.length} of ${total} ${wording.left} (keeping a ${Math.round(stop.marginMs)} ms margin); ${wording.retry}`,
+  );
 }
 
 /**
@@ -51,4 +65,15 @@ export async function runItems<T, R>(
   });
   for (const item of stop?.left ?? []) settle({ status: 'not-reached', item });
   return { outcomes, stop };
+}
+
+/** The loop for a source whose event is one item (an HTTP request): its one outcome. */
+export async function runItem<T, R>(
+  item: T,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+  work: (item: T, signal: AbortSignal) => Promise<R>,
+): Promise<ItemOutcome<T, R>> {
+  const { outcomes } = await runItems([item], context, work);
+  // One item in, one outcome out (runItems settles every item, reached or not).
+  return outcomes[0] as ItemOutcome<T, R>;
 }

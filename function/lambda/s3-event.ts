@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidEventError } from './errors';
+import { parseEventWith } from './event-schema';
 
 /** One record of an S3 notification, with the key decoded. */
 export interface S3ObjectRecord {
@@ -60,12 +61,8 @@ export const isObjectCreated = (record: Pick<S3ObjectRecord, 'eventName'>): bool
 
 /** Reads the records of an S3 notification event; anything else is an InvalidEventError. */
 export function parseS3Event(event: unknown): S3ObjectRecord[] {
-  const parsed = eventSchema.safeParse(event);
-  if (!parsed.success) {
-    const why = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
-    throw new InvalidEventError(`not an S3 event notification: ${why}`);
-  }
-  return parsed.data.Records.map((record, index) => {
+  const data = parseEventWith(eventSchema, event, 'an S3 event notification');
+  return data.Records.map((record, index) => {
     const { bucket, object } = record.s3;
     return {
       index,

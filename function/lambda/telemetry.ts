@@ -21,6 +21,13 @@ export interface MetricsSink {
   publishStoredMetrics(): unknown;
 }
 
+/** Metrics that go nowhere: for local runs (the dev loop, a local backfill), where CloudWatch is absent. */
+export const NO_METRICS: MetricsSink = {
+  addMetric: () => undefined,
+  captureColdStartMetric: () => undefined,
+  publishStoredMetrics: () => undefined,
+};
+
 export const METRIC = {
   classified: 'ImagesClassified',
   duration: 'ClassificationDuration',

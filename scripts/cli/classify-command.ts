@@ -9,7 +9,7 @@ import {
   type Classifier,
   DECODERS,
   DEFAULT_LIMITS,
-  type DecoderName,
+  type DecoderChoice,
   formatOriginalLine,
   LambdaVisionError,
   loadClassifier,
@@ -35,7 +35,7 @@ Options:
                           project, fetched on first use)
   --backend <name>        ${BACKENDS.join(' | ')} (default auto: tensorflow when installed, else wasm)
   --resize <mode>         center-crop | stretch (default: the model's manifest, else center-crop)
-  --decoder <name>        jimp (default, pure JavaScript) | sharp (libvips, faster on large photos)
+  --decoder <name>        auto (default: sharp when installed, else jimp) | sharp (libvips) | jimp
   --max-bytes <n>         refuse files larger than this (default ${DEFAULT_LIMITS.maxBytes})
   --max-pixels <n>        refuse images with more pixels than this (default ${DEFAULT_LIMITS.maxPixels})
   --no-progress           no progress bar on stderr
@@ -73,7 +73,7 @@ const OPTIONS = {
   model: { type: 'string' },
   backend: { type: 'string', default: 'auto' },
   resize: { type: 'string' },
-  decoder: { type: 'string', default: 'jimp' },
+  decoder: { type: 'string', default: 'auto' },
   'max-bytes': { type: 'string' },
   'max-pixels': { type: 'string' },
   'no-progress': { type: 'boolean', default: false },
@@ -99,7 +99,7 @@ function parse(argv: readonly string[]) {
   if (resize !== undefined && resize !== 'center-crop' && resize !== 'stretch') {
     throw new CliError(`--resize must be center-crop or stretch, got "${values.resize}"`);
   }
-  const decoder = values.decoder as DecoderName;
+  const decoder = values.decoder as DecoderChoice;
   if (!DECODERS.includes(decoder))
     throw new CliError(`--decoder must be one of ${DECODERS.join(', ')}, got "${values.decoder}"`);
   const minConfidence = values['min-confidence'] === undefined ? 0 : Number(values['min-confidence']);
@@ -165,12 +165,11 @@ export async function runClassify(argv: readonly string[], io: CliIo = processIo
   const defaultModelDir = io.defaultModelDir ?? DEFAULT_MODEL_DIR;
   const modelDir = resolveModelDir(options.model, io.env, defaultModelDir);
   if (modelDir === defaultModelDir && !existsSync(modelDir)) {
-    // First use: fetch the default model, or copy it from LAMBDAVISION_MODEL_SOURCE. Asking to classify
-    // with the default model is taken as consent to trust its first download where no checksum is pinned
-    // yet; fetch-model prints the hashes it records and checks every later fetch against them.
+    // First use: fetch the default model (a pinned TensorFlow Lite file, checked against its SHA-256), or
+    // copy it from LAMBDAVISION_MODEL_SOURCE.
     io.stderr.write(`no model at ${modelDir} yet: fetching the default model (npm run fetch-model)\n`);
     const say = (line: string) => io.stderr.write(`${line}\n`);
-    const status = await runFetchModel(['--out', modelDir, '--record-checksums'], {
+    const status = await runFetchModel(['--out', modelDir], {
       env: io.env,
       stdout: say,
       stderr: say,
@@ -199,7 +198,9 @@ export async function runClassify(argv: readonly string[], io: CliIo = processIo
     }
     return 2;
   }
-  io.stderr.write(`model ${classifier.model.name} on ${classifier.backend}; ${files.length} file(s)\n`);
+  io.stderr.write(
+    `model ${classifier.model.name} on ${classifier.backend}, decoder ${classifier.decoder}; ${files.length} file(s)\n`,
+  );
 
   const bar =
     options.progress && io.stderr.isTTY && files.length >= 10

@@ -1,12 +1,13 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { IMAGE_EXTENSIONS } from '../../function/classifier/index';
 import { CliError } from './cli-error';
 
 /**
- * Extensions picked up when walking a directory (the formats the classifier decodes); files named on the
- * command line are always taken.
+ * Extensions picked up when walking a directory come from the classifier's table of formats; files named
+ * on the command line are always taken.
  */
-export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.bmp', '.gif', '.tif', '.tiff']);
+export { IMAGE_EXTENSIONS };
 
 async function walk(dir: string, out: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });

@@ -9,7 +9,7 @@ import {
   type LambdaConfig,
   type LogSink,
   loadConfig,
-  type MetricsSink,
+  NO_METRICS,
   S3ObjectStore,
 } from '../../function/lambda';
 import { CliError } from '../cli/cli-error';
@@ -262,12 +262,6 @@ async function createJob(values: Values, io: BackfillIo, clients: BackfillClient
 }
 
 // In-process runs have no CloudWatch: metrics would only be EMF noise.
-const noMetrics: MetricsSink = {
-  addMetric: () => undefined,
-  captureColdStartMetric: () => undefined,
-  publishStoredMetrics: () => undefined,
-};
-
 /** Only what needs a person: the function's warnings go into the summary instead (they name each object). */
 function criticalOnly(io: BackfillIo): LogSink {
   const ignore = () => undefined;
@@ -313,13 +307,14 @@ async function backfillHere(values: Values, io: BackfillIo, signal?: AbortSignal
     classifier = await loadClassifier({
       modelDir: config.modelDir,
       backend: config.backend,
+      decoder: config.decoder,
       limits: { maxBytes: config.maxObjectBytes, maxPixels: config.maxPixels },
     });
     const handler = createFunctionHandler({
       store: new S3ObjectStore(client),
       classifier,
       logger: criticalOnly(io),
-      metrics: noMetrics,
+      metrics: NO_METRICS,
       config,
       print: () => undefined,
     });

@@ -9,11 +9,12 @@ import {
   type LambdaConfig,
   type LogSink,
   loadConfig,
-  type MetricsSink,
+  NO_METRICS,
   resultLocationFor,
   S3ObjectStore,
 } from '../../function/lambda';
 import { CliError } from '../cli/cli-error';
+import { devPage } from './dev-page';
 import { type FunctionUrlServer, startFunctionUrlServer } from './function-url-server';
 import { localContext } from './local-context';
 import { LOCAL_S3_CREDENTIALS, LOCAL_S3_REGION, type S3NotificationRecord, startLocalS3 } from './local-s3';
@@ -65,12 +66,6 @@ export interface DevServer {
 }
 
 // The dev loop has no CloudWatch: metrics would only be EMF noise on the terminal.
-const noMetrics: MetricsSink = {
-  addMetric: () => undefined,
-  captureColdStartMetric: () => undefined,
-  publishStoredMetrics: () => undefined,
-};
-
 export function devInstructions(
   endpoint: string,
   bucket: string,
@@ -96,6 +91,8 @@ export function devInstructions(
       'On demand (the Function URL, locally without IAM):',
       `  curl --data-binary @photo.jpg '${apiEndpoint}/classify?topK=3'`,
       `  curl -H 'Content-Type: application/json' -d '{"s3": {"bucket": "${bucket}", "key": "${config.uploadPrefix}photo.jpg"}}' '${apiEndpoint}/classify'`,
+      `  aws rekognition detect-labels --image-bytes fileb://photo.jpg --endpoint-url ${apiEndpoint}`,
+      `A page to try it (labels, colours, the latest uploads): ${apiEndpoint}/`,
     );
   }
   return lines.join('\n');
@@ -121,6 +118,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     (await loadClassifier({
       modelDir: config.modelDir,
       backend: config.backend,
+      decoder: config.decoder,
       limits: { maxBytes: config.maxObjectBytes, maxPixels: config.maxPixels },
     }));
   const buckets = [
@@ -143,7 +141,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     store: new S3ObjectStore(s3.client()),
     classifier,
     logger: options.logger ?? new Logger({ serviceName: config.serviceName, logLevel: config.logLevel }),
-    metrics: noMetrics,
+    metrics: NO_METRICS,
     config,
     print: options.print,
     isColdStart: coldStartFlag(),
@@ -160,6 +158,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       port: apiPort,
       functionName,
       say,
+      pages: devPage({
+        s3: s3.client(),
+        bucket,
+        resultsBucket: config.resultsBucket ?? bucket,
+        resultsPrefix: config.resultsPrefix,
+      }),
     });
   } catch (cause) {
     await s3.close();

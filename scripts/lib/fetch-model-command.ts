@@ -9,24 +9,26 @@ import { CliError } from '../cli/cli-error';
 import { DEFAULT_MODEL_DIR, DEFAULT_MODEL_FOLDER } from '../cli/default-model';
 import { ChecksumPins, sha256 } from './checksum-pins';
 import { FetchError } from './fetch-error';
-import { type CatalogEntry, DEFAULT_CATALOG_MODEL, MODEL_CATALOG } from './model-catalog';
+import { type CatalogEntry, DEFAULT_CATALOG_MODEL, isPinned, MODEL_CATALOG } from './model-catalog';
 import { HttpSource, type ModelSource, S3Source, safeRelative, sourceFor } from './model-source';
 import { PROJECT_ROOT } from './project-root';
 
 export const USAGE = `Usage: npm run fetch-model -- [options]
 
-Writes an ImageNet classifier in TensorFlow.js format to a folder that the classifier, the CLI and the
-Lambda model layer (/opt/model) load: model.json, its weight shards, the labels, lambdavision.json (the
-model's facts) and provenance.json (where every file came from, with its SHA-256). Then loads it once to
-prove it works. Nothing is written to --out unless that succeeds.
+Writes an ImageNet classifier to a folder that the classifier, the CLI and the Lambda model layer
+(/opt/model) load: a TensorFlow Lite file or a TensorFlow.js model.json with its weight shards, the
+labels, lambdavision.json (the model's facts) and provenance.json (where every file came from, with its
+SHA-256). Then loads it once to prove it works. Nothing is written to --out unless that succeeds.
 
 Where the model comes from (the first that applies):
-  --from <dir | s3://bucket/prefix/>  a folder or S3 prefix with model.json (or tfjs/model.json), the
-                                      shards it names, and labels (labels.json, labels.txt, ...);
-                                      also env LAMBDAVISION_MODEL_SOURCE. A copy of a catalog model is
-                                      recognised by its checksums.
-  --model <name>                      a catalog model, downloaded from its pinned URL
-                                      (default ${DEFAULT_CATALOG_MODEL}; see --list)
+  --from <file.tflite | dir | s3://bucket/prefix/>
+                                      a .tflite file, or a folder or S3 prefix with model.json (or
+                                      tfjs/model.json) and the shards it names, or a folder with one
+                                      .tflite (or tflite/*.tflite); labels beside it (labels.json,
+                                      labels.txt, ...); also env LAMBDAVISION_MODEL_SOURCE. A copy of
+                                      a catalog model is recognised by its checksums.
+  --model <name>                      a catalog model, downloaded from its URL (default
+                                      ${DEFAULT_CATALOG_MODEL}, pinned by SHA-256; see --list)
 
 Options:
   --out <dir>              where to write (default ${DEFAULT_MODEL_FOLDER} in the project)
@@ -145,7 +147,13 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
 
   let entryName: string | undefined;
   let source: ModelSource;
-  if (options.from) {
+  let fromFile: string | undefined;
+  if (options.from?.endsWith('.tflite') && !/^(s3|https?):\/\//.test(options.from)) {
+    // A single model file: its folder is the source.
+    fromFile = path.basename(options.from);
+    source = sourceFor(path.dirname(options.from));
+    entryName = options.model;
+  } else if (options.from) {
     source = sourceFor(options.from, { s3: options.s3 });
     entryName = options.model;
   } else {
@@ -161,25 +169,33 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
   const downloaded = source instanceof HttpSource && !options.from;
   log(`fetching ${entryName ? `${entryName} ` : ''}from ${source.location}`);
 
-  // model.json first: its checksum may tell which catalog model a local copy is.
+  // The model file first: its checksum may tell which catalog model a local copy is.
   let entry = entryName ? catalog[entryName] : undefined;
-  const modelCandidates = entry ? [entry.modelPath] : ['model.json', 'tfjs/model.json'];
+  const tfliteIn = async (dir: string): Promise<string[]> =>
+    ((await source.list?.(dir)) ?? [])
+      .filter((n) => n.endsWith('.tflite'))
+      .map((n) => path.posix.join(dir, n));
+  const modelCandidates = fromFile
+    ? [fromFile]
+    : entry
+      ? [entry.modelPath]
+      : ['model.json', 'tfjs/model.json', ...(await tfliteIn('.')), ...(await tfliteIn('tflite'))];
   let modelRel: string | undefined;
-  let modelJson: Buffer | undefined;
+  let modelBytes: Buffer | undefined;
   for (const candidate of modelCandidates) {
-    modelJson = await source.read(candidate);
-    if (modelJson) {
+    modelBytes = await source.read(candidate);
+    if (modelBytes) {
       modelRel = candidate;
       break;
     }
   }
-  if (!modelJson || !modelRel) {
+  if (!modelBytes || !modelRel) {
     throw new FetchError(
       `no model in ${source.location}: looked for ${modelCandidates.map((c) => source.locate(c)).join(', ')}`,
     );
   }
   if (!entry) {
-    const hash = sha256(modelJson);
+    const hash = sha256(modelBytes);
     const known = Object.entries(catalog).find(
       ([, e]) => e.modelPath === modelRel && e.sha256[modelRel as string] === hash,
     );
@@ -239,8 +255,11 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
     });
   };
 
-  take(modelRel, 'model.json', modelJson);
-  for (const shard of shardPaths(modelJson, source.locate(modelRel))) {
+  // A TensorFlow Lite model is one file; a TF.js model.json names its shards.
+  const modelOut = modelRel.endsWith('.tflite') ? path.posix.basename(modelRel) : 'model.json';
+  take(modelRel, modelOut, modelBytes);
+  const shards = modelOut === 'model.json' ? shardPaths(modelBytes, source.locate(modelRel)) : [];
+  for (const shard of shards) {
     const rel = safeRelative(path.posix.join(modelDir, shard));
     const bytes = await source.read(rel);
     if (!bytes)
@@ -318,12 +337,12 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
     options.name ??
     entry?.manifest.name ??
     sourceManifest.name ??
-    path.basename(source.location.replace(/\/+$/, ''));
+    (fromFile ? path.basename(fromFile, '.tflite') : path.basename(source.location.replace(/\/+$/, '')));
   const manifest: ModelManifest = {
     ...facts,
     ...entry?.manifest,
     name,
-    model: 'model.json',
+    model: modelOut,
     ...(labelsOut ? { labels: labelsOut } : {}),
   };
 
@@ -401,8 +420,11 @@ export async function runFetchModel(argv: readonly string[], io: FetchModelIo = 
     const catalog = io.overrides?.catalog ?? MODEL_CATALOG;
     if (values.list) {
       for (const [name, entry] of Object.entries(catalog)) {
+        const where = entry.url
+          ? `${entry.url}/${entry.modelPath} (${isPinned(entry) ? 'SHA-256 pinned' : 'unpinned alternative: needs --record-checksums'})`
+          : '(no public download: --from a copy, recognised by its pinned SHA-256)';
         io.stdout(
-          `${name}${name === DEFAULT_CATALOG_MODEL ? ' (default)' : ''}\n  ${entry.description}\n  ${entry.url ?? '(no public download: --from a copy)'}`,
+          `${name}${name === DEFAULT_CATALOG_MODEL ? ' (default)' : ''}\n  ${entry.description}\n  ${where}`,
         );
       }
       return 0;

@@ -17,6 +17,11 @@ export interface FunctionUrlServerOptions {
   functionName?: string;
   /** One line per request, for the person at the terminal. */
   say?: (line: string) => void;
+  /** Requests the local server answers itself (the dev page), before the function sees them. */
+  pages?: (
+    method: string,
+    url: string,
+  ) => Promise<{ status: number; headers: Record<string, string>; body: string | Buffer } | undefined>;
 }
 
 export interface FunctionUrlServer {
@@ -75,6 +80,12 @@ export async function startFunctionUrlServer(options: FunctionUrlServerOptions):
       tooLarge(res, requestId, received, 'the request body');
       line(413);
       if (received > MAX_DRAIN_BYTES) req.destroy();
+      return;
+    }
+    const page = await options.pages?.(req.method ?? 'GET', req.url ?? '/');
+    if (page) {
+      send(res, page.status, { ...page.headers, 'x-amzn-requestid': requestId }, page.body);
+      line(page.status);
       return;
     }
     const event = toFunctionUrlEvent({

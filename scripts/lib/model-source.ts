@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import { FetchError, reasonOf } from './fetch-error';
@@ -14,6 +14,8 @@ export interface ModelSource {
   /** Where one file is read from. */
   locate(rel: string): string;
   read(rel: string): Promise<Buffer | undefined>;
+  /** File names in a folder of the source, where the source can list (a local folder); else absent. */
+  list?(rel: string): Promise<string[]>;
 }
 
 /** Refuses paths that would leave the model folder (`../x`, absolute paths). */
@@ -40,6 +42,9 @@ export class DirectorySource implements ModelSource {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new FetchError(`cannot read ${this.locate(rel)}: ${reasonOf(error)}`, { cause: error });
     }
+  }
+  async list(rel: string): Promise<string[]> {
+    return (await readdir(this.locate(rel)).catch(() => [] as string[])).sort();
   }
 }
 

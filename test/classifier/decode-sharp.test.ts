@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Jimp } from 'jimp';
 import sharp from 'sharp';
 import {
   DEFAULT_LIMITS,
@@ -7,6 +8,7 @@ import {
   loadClassifier,
   probeImage,
 } from '../../function/classifier';
+import { chooseSharp } from '../../function/classifier/classifier';
 import { loadSharpDecoder } from '../../function/classifier/decode-sharp';
 import { buildTinyMobileNet, tempDir } from '../support/tiny-models';
 
@@ -122,5 +124,45 @@ describe('sharp decoder', () => {
     expect(result.image).to.deep.include({ format: 'jpg', width: 2000, height: 1000 });
     expect(result.predictions).to.have.length(3);
     classifier.dispose();
+  });
+
+  it('is what "auto" takes when it loads, and every result names the decoder that read the image', async () => {
+    // Prepare
+    const modelDir = await buildTinyMobileNet(tempDir('lambdavision-auto-'));
+    const classifier = await loadClassifier({ modelDir, backend: 'wasm', decoder: 'auto' });
+    const bmp = await new Jimp({ width: 4, height: 4, color: 0x3366ccff }).getBuffer('image/bmp');
+
+    // Act
+    const photo = await classifier.classify(await jpeg(800, 600), { topK: 1 });
+    const bitmap = await classifier.classify(bmp, { topK: 1 });
+
+    // Assess
+    expect(classifier.decoder).to.equal('sharp');
+    expect(photo.decoder).to.equal('sharp');
+    expect(bitmap.decoder, 'BMP, which libvips lacks').to.equal('jimp');
+    classifier.dispose();
+  });
+
+  it('"auto" falls back to jimp when sharp cannot load; "sharp" fails with BACKEND_UNAVAILABLE', () => {
+    // Prepare
+    const missing = (): never => {
+      throw new LambdaVisionError(ErrorCode.BACKEND_UNAVAILABLE, 'sharp could not be loaded');
+    };
+
+    // Act
+    const auto = chooseSharp('auto', missing);
+    const error = (() => {
+      try {
+        chooseSharp('sharp', missing);
+      } catch (e) {
+        return e as LambdaVisionError;
+      }
+      return undefined;
+    })();
+
+    // Assess
+    expect(auto).to.equal(undefined);
+    expect(error?.code).to.equal(ErrorCode.BACKEND_UNAVAILABLE);
+    expect(chooseSharp('jimp', missing)).to.equal(undefined);
   });
 });

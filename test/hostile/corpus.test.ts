@@ -2,13 +2,15 @@ import { expect } from 'chai';
 import {
   type Classifier,
   DEFAULT_LIMITS,
-  decodeImage,
+  decodeWithJimp,
   loadClassifier,
   probeImage,
 } from '../../function/classifier';
 import {
   buildHostileCorpus,
+  expectationFor,
   type HostileCase,
+  loadSharp,
   type Outcome,
   runCase,
   Tally,
@@ -91,7 +93,7 @@ describe('hostile input through the classifier core', function () {
         expect([outcome.width, outcome.height]).to.deep.equal(c.size);
       }
       if (c.pixels) {
-        const image = await decodeImage(c.bytes, probeImage(c.bytes, DEFAULT_LIMITS), DEFAULT_LIMITS);
+        const image = await decodeWithJimp(c.bytes, probeImage(c.bytes, DEFAULT_LIMITS), DEFAULT_LIMITS);
         expect(meanAbsDiff(image, c.pixels), 'mean absolute difference from the source pixels').to.be.at.most(
           c.tolerance ?? 0,
         );
@@ -101,6 +103,46 @@ describe('hostile input through the classifier core', function () {
 
   it('crashed on none of them', () => {
     expect(tally.tried).to.equal(cases.length);
+    expect(tally.crashed).to.equal(0);
+  });
+});
+
+describe('hostile input through the classifier core with the sharp decoder', function () {
+  this.timeout(120_000);
+  let classifier: Classifier | undefined;
+  const tally = new Tally();
+
+  before(async function () {
+    if (!(await loadSharp())) {
+      console.log('      skipped: sharp is not installed (npm install sharp)');
+      this.skip();
+    }
+    classifier = await loadClassifier({
+      modelDir: await buildTinyMobileNet(tempDir()),
+      backend: 'wasm',
+      decoder: 'sharp',
+    });
+  });
+
+  after(() => {
+    if (tally.tried > 0) console.log(`      ${tally.summary('hostile corpus, sharp')}`);
+    classifier?.dispose();
+  });
+
+  for (const c of cases) {
+    const expected = expectationFor(c, 'sharp');
+    it(`${expected === 'classified' ? 'classifies' : `refuses with ${expected}`} ${c.name}${c.sharp ? ` (${c.sharp.why})` : ''}`, async () => {
+      const outcome = await runCase(classifier as Classifier, c.bytes);
+      tally.add(c.name, outcome);
+      const got = outcome.kind === 'refused' ? outcome.code : outcome.kind;
+      expect(got, describeOutcome(outcome)).to.equal(expected);
+      if (outcome.kind === 'classified' && c.size) {
+        expect([outcome.width, outcome.height]).to.deep.equal(c.size);
+      }
+    });
+  }
+
+  it('crashed on none of them', () => {
     expect(tally.crashed).to.equal(0);
   });
 });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { DEFAULT_LIMITS, decodeImage, loadClassifier, probeImage } from '../../function/classifier';
+import { DEFAULT_LIMITS, decodeWithJimp, loadClassifier, probeImage } from '../../function/classifier';
 import {
   encodeJpeg,
   exifOrientationSegment,
@@ -14,7 +14,7 @@ import {
 import { realModelDir, requireShared, testImagesDir } from '../support/shared-data';
 
 const ORIENTATIONS = [1, 2, 3, 4, 5, 6, 7, 8];
-const decode = (bytes: Uint8Array) => decodeImage(bytes, probeImage(bytes), DEFAULT_LIMITS);
+const decode = (bytes: Uint8Array) => decodeWithJimp(bytes, probeImage(bytes), DEFAULT_LIMITS);
 
 /** A JPEG whose stored pixels are `upright` turned for `orientation`, tagged so that viewers turn it back. */
 async function orientedJpeg(upright: Rgba, orientation: number, bigEndian = false): Promise<Buffer> {

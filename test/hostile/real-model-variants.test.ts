@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import {
   type Classifier,
   DEFAULT_LIMITS,
-  decodeImage,
+  decodeWithJimp,
   loadClassifier,
   probeImage,
 } from '../../function/classifier';
@@ -49,7 +49,7 @@ describe('the real model on one photo in every container', function () {
   ] as const) {
     it(`gives ${file} the top-1 "${expected}" as JPEG, PNG (8/16-bit, interlaced), GIF, BMP and TIFF (strips, tiles, pages)`, async () => {
       const original = await readFile(path.join(images, file));
-      const photo: Rgba = await decodeImage(original, probeImage(original), DEFAULT_LIMITS);
+      const photo: Rgba = await decodeWithJimp(original, probeImage(original), DEFAULT_LIMITS);
       const variants: Array<[string, Uint8Array]> = [
         ['original', original],
         ['jpeg', await encodeJpeg(photo, 95)],

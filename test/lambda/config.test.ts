@@ -21,6 +21,7 @@ describe('lambda config', () => {
     expect(config).to.deep.equal({
       modelDir: '/opt/model',
       backend: 'auto',
+      decoder: 'auto',
       topK: 5,
       minConfidence: 0,
       resultsBucket: undefined,
@@ -40,6 +41,7 @@ describe('lambda config', () => {
     const env = {
       MODEL_DIR: ' /mnt/model ',
       BACKEND: 'WASM',
+      DECODER: 'Sharp',
       TOP_K: '3',
       MIN_CONFIDENCE: '0.25',
       RESULTS_BUCKET: 'my-results.bucket',
@@ -60,6 +62,7 @@ describe('lambda config', () => {
     expect(config).to.deep.equal({
       modelDir: '/mnt/model',
       backend: 'wasm',
+      decoder: 'sharp',
       topK: 3,
       minConfidence: 0.25,
       resultsBucket: 'my-results.bucket',
@@ -101,6 +104,7 @@ describe('lambda config', () => {
     ['MIN_CONFIDENCE', '1.5', /MIN_CONFIDENCE must be a number from 0 to 1 \(got "1.5"\)/],
     ['MIN_CONFIDENCE', '-0.1', /MIN_CONFIDENCE must be a number from 0 to 1/],
     ['BACKEND', 'gpu', /BACKEND must be one of auto, tensorflow, wasm, cpu \(got "gpu"\)/],
+    ['DECODER', 'vips', /DECODER must be one of auto, jimp, sharp \(got "vips"\)/],
     ['MAX_OBJECT_BYTES', '0', /MAX_OBJECT_BYTES must be a positive whole number/],
     ['MAX_PIXELS', 'lots', /MAX_PIXELS must be a positive whole number/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of TRACE, DEBUG, INFO/],

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { FunctionUrlResponse, HandlerSummary } from '../../function/lambda';
 import type { BatchResponse } from '../../function/lambda/batch-event';
 import { InvalidEventError } from '../../function/lambda/errors';
-import { createFunctionHandler, EventKind, eventKindOf } from '../../function/lambda/router';
+import { createFunctionHandler, EVENT_SOURCES, EventKind, eventKindOf } from '../../function/lambda/router';
 import {
   fakeClassifier,
   lambdaContext,
@@ -36,6 +36,7 @@ describe('function router', () => {
     ['s3-batch-v1', EventKind.S3_BATCH],
     ['s3-batch-v2', EventKind.S3_BATCH],
     ['function-url', EventKind.FUNCTION_URL],
+    ['rekognition-detect-labels', EventKind.REKOGNITION],
   ];
   for (const [fixture, kind] of kinds) {
     it(`tells events/${fixture}.json is a ${kind} event`, () => {
@@ -94,5 +95,31 @@ describe('function router', () => {
     expect(error).to.be.instanceOf(InvalidEventError);
     expect((error as InvalidEventError).code).to.equal('INVALID_EVENT');
     expect((error as Error).message).to.match(/S3 notification .* S3 Batch Operations .* Function URL/);
+  });
+
+  describe('the table of event sources', () => {
+    it('has one row per kind, and EventKind names each row', () => {
+      const kinds = EVENT_SOURCES.map((source) => source.kind);
+      expect(new Set(kinds).size).to.equal(kinds.length);
+      expect(Object.values(EventKind)).to.deep.equal(kinds);
+      expect(Object.keys(EventKind)).to.deep.equal(EVENT_SOURCES.map((source) => source.constant));
+    });
+
+    it('gives every fixture to exactly one source, so the order of the rows does not matter', () => {
+      for (const fixture of [
+        's3-put',
+        's3-put-multi',
+        's3-batch-v1',
+        's3-batch-v2',
+        'function-url',
+        'rekognition-detect-labels',
+      ] as const) {
+        const matching = EVENT_SOURCES.filter((source) => source.matches(loadFixture(fixture)));
+        expect(
+          matching.map((source) => source.kind),
+          fixture,
+        ).to.have.length(1);
+      }
+    });
   });
 });

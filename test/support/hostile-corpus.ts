@@ -62,7 +62,38 @@ export interface HostileCase {
   tolerance?: number;
   /** For refusals a particular guard must make: what its message says. */
   message?: RegExp;
+  /** What the sharp decoder (libvips) does where it differs from jimp, and why (see SHARP_DIFFERS). */
+  sharp?: { expect: Expectation; why: string };
 }
+
+/**
+ * Where libvips rightly answers differently from jimp's codecs. jimp's guards refuse what its pure-JavaScript
+ * codecs would mishandle; libtiff, libpng and libjpeg-turbo read those files within their own bounds.
+ */
+const SHARP_DIFFERS: Record<string, { expect: Expectation; why: string }> = {
+  'tiff-deflate-bomb.tif': { expect: 'classified', why: 'libtiff inflates a strip only up to its pixels' },
+  'tiff-lzw-bomb.tif': { expect: 'classified', why: 'libtiff decodes a strip only up to its pixels' },
+  'tiff-packbits-bomb.tif': { expect: 'classified', why: 'libtiff decodes a strip only up to its pixels' },
+  'interlaced-zlib-bomb.png': { expect: 'classified', why: 'libpng inflates only the rows it needs' },
+  'arithmetic.jpg': {
+    expect: 'classified',
+    why: 'mozjpeg decodes arithmetic coding; this crafted frame type is not detectably damaged',
+  },
+  'fax.tif': {
+    expect: ErrorCode.CORRUPT_IMAGE,
+    why: 'fax compression on 8-bit samples is invalid: libtiff reads fax only as 1-bit',
+  },
+  'cmyk.tif': { expect: 'classified', why: 'libvips converts CMYK to sRGB' },
+  'photo.webp': {
+    expect: ErrorCode.CORRUPT_IMAGE,
+    why: 'libvips reads WebP, and this header holds no VP8 frame',
+  },
+  'photo.real.webp': { expect: 'classified', why: 'libvips reads WebP' },
+};
+
+/** What a case must come to with the given decoder. */
+export const expectationFor = (c: HostileCase, decoder: 'jimp' | 'sharp'): Expectation =>
+  decoder === 'sharp' ? (c.sharp?.expect ?? c.expect) : c.expect;
 
 /** The test picture: quadrants in four colours, 64×32, every orientation distinguishable. */
 export const UPRIGHT = quadrants(64, 32);
@@ -736,6 +767,7 @@ export async function buildHostileCorpus(): Promise<{ cases: HostileCase[]; skip
       'photo.real.webp',
     );
   }
+  for (const c of cases) c.sharp = SHARP_DIFFERS[c.name];
   return { cases, skipped };
 }
 

@@ -1,15 +1,26 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
+import { loadClassifier } from '../../function/classifier/index';
 import { FetchError, fetchModel, runFetchModel, verifyLoads } from '../../scripts/lib/fetch-model-command';
 import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
-import { type CatalogEntry, MODEL_CATALOG } from '../../scripts/lib/model-catalog';
-import { realModelDir, requireShared } from '../support/shared-data';
+import { type CatalogEntry, DEFAULT_CATALOG_MODEL, MODEL_CATALOG } from '../../scripts/lib/model-catalog';
+import { writeTflite } from '../classifier/tflite/tflite-writer';
+import { mobileNetV3Like } from '../classifier/tflite/tiny-tflite-models';
+import { realModelDir, requireShared, sharedModelDir, testImagesDir } from '../support/shared-data';
 import { buildTinyGraphModel, tempDir } from '../support/tiny-models';
 
 const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -144,7 +155,7 @@ describe('fetch-model', () => {
       const source = requireShared(this, realModelDir());
       const out = path.join(tempDir(), 'model');
       const result = await fetchModel({ from: source, out, log: () => {} });
-      expect(result.catalogModel).to.equal('mobilenet_v2_1.0_224_quant');
+      expect(result.catalogModel).to.equal('mobilenet_v2_1.0_224_quant_tfjs');
       expect(result.files.every((f) => f.checksum === 'pinned in catalog')).to.equal(true);
       expect(result.verified).to.match(
         /1000 classes \(\+1 background\), output probabilities, labels from labels\.json/,
@@ -354,19 +365,212 @@ describe('fetch-model', () => {
   });
 
   describe('the catalog', () => {
-    it('pins only real SHA-256 values, and none for downloads this project never saw', () => {
+    it('pins only real SHA-256 values: the default at a fixed commit, none for the TF Hub downloads this project never saw', () => {
       for (const [name, entry] of Object.entries(MODEL_CATALOG)) {
         for (const hash of Object.values(entry.sha256)) expect(hash, name).to.match(/^[0-9a-f]{64}$/);
-        if (entry.url) {
-          expect(entry.url, name).to.match(/^https:\/\//);
+        if (entry.url?.startsWith('https://tfhub.dev/')) {
           expect(entry.sha256, `${name} was never downloaded here`).to.deep.equal({});
         }
       }
+      const defaultEntry = MODEL_CATALOG[DEFAULT_CATALOG_MODEL] as CatalogEntry;
+      expect(defaultEntry.url).to.equal(
+        'https://raw.githubusercontent.com/google-coral/test_data/104342d2d3480b3e66203073dac24f4e2dbb4c41',
+      );
+      expect(Object.keys(defaultEntry.sha256).sort()).to.deep.equal([
+        'imagenet_labels.txt',
+        'mobilenet_v2_1.0_224_quant.tflite',
+      ]);
       expect(MODEL_CATALOG).to.have.keys(
+        'mobilenet_v2_1.0_224_quant',
         'mobilenet_v2_1.0_224',
         'resnet_v2_50',
-        'mobilenet_v2_1.0_224_quant',
+        'mobilenet_v2_1.0_224_quant_tfjs',
       );
+    });
+
+    it('pins the default to the SHA-256 values of the shared PROVENANCE.md', function () {
+      const dir = requireShared(this, sharedModelDir('mobilenet_v2_1.0_224_quant'));
+      const provenance = readFileSync(path.join(dir, 'PROVENANCE.md'), 'utf8');
+      for (const [file, hash] of Object.entries(
+        (MODEL_CATALOG[DEFAULT_CATALOG_MODEL] as CatalogEntry).sha256,
+      )) {
+        expect(provenance, file).to.match(
+          new RegExp(`\\| \`tflite/${file.replace(/\./g, '\\.')}\` \\| \\d+ \\| \`${hash}\` \\|`),
+        );
+      }
+    });
+
+    it('--list shows the pinned default and the TF Hub models as unpinned alternatives', async () => {
+      const out: string[] = [];
+      const status = await runFetchModel(['--list'], {
+        env: {},
+        stdout: (l) => out.push(l),
+        stderr: () => {},
+      });
+      expect(status).to.equal(0);
+      const text = out.join('\n');
+      expect(text).to.match(
+        /^mobilenet_v2_1\.0_224_quant \(default\)\n.*\n {2}https:\/\/raw\.githubusercontent\.com\/google-coral\/test_data\/104342d2d3480b3e66203073dac24f4e2dbb4c41\/mobilenet_v2_1\.0_224_quant\.tflite \(SHA-256 pinned\)$/m,
+      );
+      expect(text).to.match(
+        /^resnet_v2_50\n.*\n {2}https:\/\/tfhub\.dev\/.* \(unpinned alternative: needs --record-checksums\)$/m,
+      );
+    });
+  });
+
+  describe('the default model, downloaded (a local server stands in for raw.githubusercontent.com)', () => {
+    let shared: string;
+    let root: string;
+    const servers: Server[] = [];
+    before(function () {
+      shared = path.join(requireShared(this, sharedModelDir('mobilenet_v2_1.0_224_quant')), 'tflite');
+      root = tempDir('lambdavision-default-model-');
+    });
+    after(() => {
+      for (const server of servers) server.close();
+      if (root) rmSync(root, { recursive: true, force: true });
+    });
+
+    /** The real catalog with the default's URL pointed at `url`: the pins stay the real ones. */
+    const catalogAt = (url: string): Record<string, CatalogEntry> => ({
+      ...MODEL_CATALOG,
+      [DEFAULT_CATALOG_MODEL]: { ...(MODEL_CATALOG[DEFAULT_CATALOG_MODEL] as CatalogEntry), url },
+    });
+    const run = async (args: string[], url: string) => {
+      const err: string[] = [];
+      const out: string[] = [];
+      const status = await runFetchModel(args, {
+        env: {},
+        stdout: (l) => out.push(l),
+        stderr: (l) => err.push(l),
+        overrides: { catalog: catalogAt(url), pinsFile: path.join(root, 'pins.json') },
+      });
+      return { status, out, err: err.join('\n') };
+    };
+    /** Nothing but `keep` in the folder: no half-written model, no .partial folder. */
+    const leftovers = (parent: string, keep: string[] = []): string[] =>
+      readdirSync(parent).filter((name) => !keep.includes(name));
+
+    it('downloads the TFLite file and the 1001 labels, checks both pins, needs no --record-checksums, and classifies', async () => {
+      // Prepare
+      const hub = await serveFolder(shared);
+      servers.push(hub.server);
+      const parent = path.join(root, 'ok');
+      const out = path.join(parent, 'default');
+      // Act
+      const { status, err } = await run(['--out', out], hub.url);
+      // Assess
+      expect(status, err).to.equal(0);
+      expect(existsSync(path.join(root, 'pins.json')), 'nothing recorded on trust').to.equal(false);
+      const provenance = JSON.parse(readFileSync(path.join(out, 'provenance.json'), 'utf8'));
+      expect(
+        provenance.files.map((f: { path: string; checksum: string }) => `${f.path}: ${f.checksum}`),
+      ).to.deep.equal([
+        'mobilenet_v2_1.0_224_quant.tflite: pinned in catalog',
+        'labels.txt: pinned in catalog',
+      ]);
+      expect(JSON.parse(readFileSync(path.join(out, 'lambdavision.json'), 'utf8'))).to.deep.include({
+        model: 'mobilenet_v2_1.0_224_quant.tflite',
+        labels: 'labels.txt',
+        backgroundClasses: 1,
+      });
+      expect(err).to.match(
+        /^verified mobilenet_v2_1\.0_224_quant: tflite, input 224x224, 1000 classes \(\+1 background\), output probabilities, labels from labels\.txt/m,
+      );
+      const images = testImagesDir();
+      if (images) {
+        const classifier = await loadClassifier({ modelDir: out });
+        const { predictions } = await classifier.classify(readFileSync(path.join(images, 'bird.bmp')), {
+          topK: 1,
+        });
+        classifier.dispose();
+        // ImageNet class 19 is the chickadee (output 20, after the background).
+        expect(predictions[0]).to.include({ classId: 19, label: 'chickadee' });
+      }
+      expect(leftovers(parent)).to.deep.equal(['default']);
+    });
+
+    it('refuses a file that differs from its pin and writes nothing', async () => {
+      // Prepare: the same folder, with one label changed.
+      const tampered = path.join(root, 'tampered-source');
+      mkdirSync(tampered);
+      copyFileSync(
+        path.join(shared, 'mobilenet_v2_1.0_224_quant.tflite'),
+        path.join(tampered, 'mobilenet_v2_1.0_224_quant.tflite'),
+      );
+      writeFileSync(
+        path.join(tampered, 'imagenet_labels.txt'),
+        readFileSync(path.join(shared, 'imagenet_labels.txt'), 'utf8').replace('goldfish', 'goldfisch'),
+      );
+      const hub = await serveFolder(tampered);
+      servers.push(hub.server);
+      const parent = path.join(root, 'mismatch');
+      mkdirSync(parent);
+      // Act
+      const { status, err } = await run(['--out', path.join(parent, 'default')], hub.url);
+      // Assess
+      expect(status).to.equal(1);
+      expect(err).to.match(
+        /checksum mismatch for http:\/\/127\.0\.0\.1:\d+\/model\/imagenet_labels\.txt: the catalog pins b8aaeb56/,
+      );
+      expect(leftovers(parent)).to.deep.equal([]);
+    });
+
+    it('leaves nothing half-written when the download breaks off', async () => {
+      // Prepare: a server that promises the whole file and hangs up half way.
+      const bytes = readFileSync(path.join(shared, 'mobilenet_v2_1.0_224_quant.tflite'));
+      const server = createServer((req, res) => {
+        res.writeHead(200, { 'content-length': String(bytes.length) });
+        res.write(bytes.subarray(0, bytes.length >> 1), () => req.socket.destroy());
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      servers.push(server);
+      const parent = path.join(root, 'interrupted');
+      mkdirSync(parent);
+      // Act
+      const { status, err } = await run(
+        ['--out', path.join(parent, 'default')],
+        `http://127.0.0.1:${(server.address() as AddressInfo).port}/model`,
+      );
+      // Assess
+      expect(status).to.equal(1);
+      expect(err).to.match(
+        /cannot download http:\/\/127\.0\.0\.1:\d+\/model\/mobilenet_v2_1\.0_224_quant\.tflite/,
+      );
+      expect(leftovers(parent)).to.deep.equal([]);
+    });
+
+    it('recognises a local copy of the default by its checksum, from the .tflite file or its folder', async () => {
+      for (const from of [shared, path.join(shared, 'mobilenet_v2_1.0_224_quant.tflite')]) {
+        const out = path.join(root, `copy-${path.basename(from)}`);
+        const result = await fetchModel({ from, out, log: () => {}, pinsFile: path.join(root, 'pins.json') });
+        expect(result.catalogModel, from).to.equal(DEFAULT_CATALOG_MODEL);
+        expect(result.files.every((f) => f.checksum === 'pinned in catalog')).to.equal(true);
+      }
+    });
+  });
+
+  describe('from any .tflite file', () => {
+    it('writes a folder with the file, its manifest and provenance that the classifier loads', async () => {
+      const root = tempDir('lambdavision-tflite-source-');
+      try {
+        const file = path.join(root, 'tiny.tflite');
+        writeFileSync(file, writeTflite(mobileNetV3Like({ classes: 1001 }).spec));
+        const out = path.join(root, 'out');
+        const result = await fetchModel({ from: file, out, catalog: {}, log: () => {} });
+        expect(readdirSync(out).sort()).to.deep.equal([
+          'lambdavision.json',
+          'provenance.json',
+          'tiny.tflite',
+        ]);
+        expect(JSON.parse(readFileSync(path.join(out, 'lambdavision.json'), 'utf8'))).to.deep.equal({
+          name: 'tiny',
+          model: 'tiny.tflite',
+        });
+        expect(result.verified).to.match(/^tiny: tflite, input 16x16, 1000 classes \(\+1 background\)/);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
     });
   });
 });

@@ -1,5 +1,14 @@
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
@@ -9,6 +18,8 @@ import { FUNCTION_OUTPUT } from '../../scripts/lib/bundle-options';
 import { type BuiltBundle, buildFunctionBundle } from '../../scripts/lib/function-bundle';
 import { invokeInSandbox, LAMBDA_NODE, type Sandbox } from '../../scripts/lib/lambda-sandbox';
 import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
+import { writeTflite } from '../classifier/tflite/tflite-writer';
+import { mobileNetV3Like } from '../classifier/tflite/tiny-tflite-models';
 import { realModelDir, testImagesDir } from '../support/shared-data';
 import { buildTinyMobileNet, tempDir } from '../support/tiny-models';
 import { LAYER_DIR, PROJECT_ROOT } from './support/project-files';
@@ -305,6 +316,37 @@ describe('layer/Makefile targets run into a temporary ARTIFACTS_DIR', function (
         expect(result.predictions[0]).to.include({ classId: 88, label: 'macaw' });
       } else {
         console.log('      real model or test images absent: checked a tiny model end to end, not the top-1');
+        expect(outcome.output).to.match(/^score=\S+ classid=\d+ human=.+$/m);
+      }
+    });
+
+    it('packages a TensorFlow Lite model as readily, and the built function classifies with it', async () => {
+      // Prepare: the default .tflite when the shared data is there, else one the test writes.
+      const real = realModel && path.join(realModel, 'tflite', 'mobilenet_v2_1.0_224_quant.tflite');
+      const source = real && existsSync(real) ? real : path.join(tempDir(), 'tiny.tflite');
+      if (source !== real)
+        writeFileSync(source, writeTflite(mobileNetV3Like({ classes: 1001, quantized: true }).spec));
+      const layer = tempDir('lambdavision-tflite-layer-');
+      const run = make(LAYER_DIR, 'build-ModelLayer', { ARTIFACTS_DIR: layer, MODEL_SOURCE: source });
+      expect(run.status, `${run.stdout}\n${run.stderr}`).to.equal(0);
+      const manifest = JSON.parse(readFileSync(path.join(layer, 'model', 'lambdavision.json'), 'utf8'));
+      expect(manifest.model).to.equal(path.basename(source));
+      const event = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'events', 's3-put.json'), 'utf8'));
+      event.Records[0].s3.bucket.name = BUCKET;
+      event.Records[0].s3.object.key = encodeURIComponent(KEY).replace(/%20/g, '+');
+
+      // Act (the image uploaded by the test above)
+      const outcome = await invokeInSandbox(sandbox, {
+        env: { ...s3.env, MODEL_DIR: path.join(layer, 'model'), BACKEND: 'wasm' },
+        events: [event],
+      });
+
+      // Assess
+      expect(outcome.initError, outcome.output).to.equal(undefined);
+      expect(outcome.invocations[0]?.error, outcome.output).to.equal(undefined);
+      if (source === real && testImagesDir()) {
+        expect(outcome.output).to.match(/^score=0\.9\d+ classid=88 human=macaw$/m);
+      } else {
         expect(outcome.output).to.match(/^score=\S+ classid=\d+ human=.+$/m);
       }
     });

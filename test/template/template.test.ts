@@ -131,19 +131,35 @@ describe('template.yaml', () => {
       expect(template.Parameters.OnDemandPrefixes.Default).to.equal('');
     });
 
-    it('runs on nodejs24.x x86_64, like every layer it can attach', () => {
+    it('runs on nodejs24.x on the Architecture parameter’s CPU (x86_64 by default), like every layer it can attach', () => {
       expect(fn.Properties.Runtime).to.equal('nodejs24.x');
-      expect(fn.Properties.Architectures).to.deep.equal(['x86_64']);
+      expect(fn.Properties.Architectures).to.deep.equal([{ Ref: 'Architecture' }]);
+      expect(template.Parameters.Architecture).to.include({ Default: 'x86_64' });
+      expect(template.Parameters.Architecture.AllowedValues).to.deep.equal(['x86_64', 'arm64']);
       expect(layers.map(([id]) => id).sort()).to.deep.equal([
+        'DecoderLayer',
         'ModelLayer',
         'TfjsNativeLayer',
         'TfjsWasmLayer',
       ]);
       for (const [id, layer] of layers) {
         expect(layer.Properties.CompatibleRuntimes, id).to.deep.equal(['nodejs24.x']);
-        expect(layer.Properties.CompatibleArchitectures, id).to.deep.equal(['x86_64']);
+        expect(layer.Properties.CompatibleArchitectures, id).to.deep.equal([{ Ref: 'Architecture' }]);
         if (layer.Metadata?.BuildMethod) expect(layer.Metadata.BuildArchitecture, id).to.equal('x86_64');
       }
+    });
+
+    it('attaches the decoder layer (sharp) and sets DECODER by the Decoder parameter, auto by default', () => {
+      expect(template.Parameters.Decoder).to.include({ Default: 'auto' });
+      expect(template.Parameters.Decoder.AllowedValues).to.deep.equal(['auto', 'sharp', 'jimp']);
+      expect(template.Conditions.UseLibvips).to.deep.equal({
+        'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'Decoder' }, 'jimp'] }],
+      });
+      expect(resources.DecoderLayer.Condition).to.equal('UseLibvips');
+      expect(fn.Properties.Layers).to.deep.include({
+        'Fn::If': ['UseLibvips', { Ref: 'DecoderLayer' }, { Ref: 'AWS::NoValue' }],
+      });
+      expect(fn.Properties.Environment.Variables.DECODER).to.deep.equal({ Ref: 'Decoder' });
     });
 
     it('attaches the native or the wasm layer by the Backend parameter, wasm by default', () => {

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import {
   DEFAULT_LIMITS,
-  decodeImage,
+  decodeWithJimp,
   fileSystemHandler,
   loadClassifier,
   loadLabels,
@@ -62,7 +62,7 @@ export async function runAgreement(job: AgreementJob): Promise<AgreementRow[]> {
     const a = (await ours.classify(bytes, { topK: 1 })).predictions[0];
     const b = (await sharp.classify(bytes, { topK: 1 })).predictions[0];
     if (!a || !b) throw new Error(`no prediction for ${file}`);
-    const image = await decodeImage(bytes, probeImage(bytes, DEFAULT_LIMITS), DEFAULT_LIMITS);
+    const image = await decodeWithJimp(bytes, probeImage(bytes, DEFAULT_LIMITS), DEFAULT_LIMITS);
     const input = tf.tidy(() => toInputTensor(image, spec));
     const reference = tf.tidy(() => (layers.predict(input) as tf.Tensor).dataSync() as Float32Array);
     const fusedScores = tf.tidy(() => fused.predict(input).dataSync() as Float32Array);

@@ -1,5 +1,8 @@
-import type { ImageLimits } from '../image-probe';
-import { assertDimensions, corrupt, type Dimensions, Reader, truncated, unsupported } from './reader';
+import type { ImageLimits } from '../image-limits';
+import { decodedFormat } from './descriptor';
+import { ascii, assertDimensions, corrupt, type Dimensions, Reader, truncated, unsupported } from './reader';
+
+const NAME = 'BMP';
 
 /** DIB header sizes the decoder (bmp-ts) reads: BITMAPINFOHEADER and its V2–V5 extensions. */
 const HEADER_SIZES = [40, 52, 56, 108, 124];
@@ -21,27 +24,27 @@ export interface BmpLayout extends Dimensions {
  * promises is refused here, with the numbers, instead of after a large allocation.
  */
 export function inspectBmp(bytes: Uint8Array, limits: ImageLimits): BmpLayout {
-  const r = new Reader(bytes, 'bmp', true);
+  const r = new Reader(bytes, NAME, true);
   const headerSize = r.u32(14);
   if (headerSize === 12 || headerSize === 64) throw unsupported('an OS/2 BMP');
   if (!HEADER_SIZES.includes(headerSize))
-    throw corrupt('bmp', `its DIB header size ${headerSize} is not a known one`);
+    throw corrupt(NAME, `its DIB header size ${headerSize} is not a known one`);
   const width = r.i32(18);
   const height = Math.abs(r.i32(22));
-  assertDimensions('bmp', width, height, limits);
+  assertDimensions(NAME, width, height, limits);
   const bitsPerPixel = r.u16(28);
   const compression = r.u32(30);
   const colours = r.u32(46);
   if (compression === 4) throw unsupported('a BMP holding a JPEG');
   if (compression === 5) throw unsupported('a BMP holding a PNG');
   if (![RGB, RLE8, RLE4, BITFIELDS, ALPHA_BITFIELDS].includes(compression)) {
-    throw corrupt('bmp', `it names an unknown compression (${compression})`);
+    throw corrupt(NAME, `it names an unknown compression (${compression})`);
   }
   if (!BIT_DEPTHS.includes(bitsPerPixel)) throw unsupported(`a ${bitsPerPixel}-bit BMP`);
   if ((compression === RLE8 && bitsPerPixel !== 8) || (compression === RLE4 && bitsPerPixel !== 4)) {
-    throw corrupt('bmp', `run-length compression ${compression} does not fit ${bitsPerPixel} bits a pixel`);
+    throw corrupt(NAME, `run-length compression ${compression} does not fit ${bitsPerPixel} bits a pixel`);
   }
-  if (colours > 256) throw corrupt('bmp', `its palette claims ${colours} colours`);
+  if (colours > 256) throw corrupt(NAME, `its palette claims ${colours} colours`);
 
   // Where bmp-ts starts reading pixels: after the header, the colour masks of a BITMAPINFOHEADER with
   // bit fields, and the palette (it ignores the file's own pixel offset).
@@ -49,13 +52,13 @@ export function inspectBmp(bytes: Uint8Array, limits: ImageLimits): BmpLayout {
     headerSize === 40 ? (compression === BITFIELDS ? 12 : compression === ALPHA_BITFIELDS ? 16 : 0) : 0;
   const paletteEntries = bitsPerPixel <= 8 || colours > 0 ? colours || 1 << bitsPerPixel : 0;
   const pixels = 14 + headerSize + masks + paletteEntries * 4;
-  if (pixels > bytes.length) throw truncated('bmp');
+  if (pixels > bytes.length) throw truncated(NAME);
   if (compression === RGB || compression === BITFIELDS || compression === ALPHA_BITFIELDS) {
     const stride = Math.ceil((width * bitsPerPixel) / 32) * 4;
     const needed = stride * (height - 1) + Math.ceil((width * bitsPerPixel) / 8);
     if (pixels + needed > bytes.length) {
       throw corrupt(
-        'bmp',
+        NAME,
         `its header describes ${width}×${height} pixels at ${bitsPerPixel} bits (${needed} bytes) but the file holds ${bytes.length - pixels} bytes of pixel data`,
       );
     }
@@ -72,3 +75,21 @@ export function assertBmpTsReads(layout: BmpLayout): void {
     throw unsupported('a run-length compressed (RLE) BMP');
   }
 }
+
+export const bmpFormat = decodedFormat({
+  id: 'bmp',
+  name: NAME,
+  matches: (b) => ascii(b, 0, 2) === 'BM',
+  extensions: ['.bmp'],
+  walk: inspectBmp,
+  // The prebuilt libvips in sharp has no BMP loader.
+  decoders: {
+    jimp: {
+      mime: 'image/bmp',
+      prepare: (bytes, layout) => {
+        assertBmpTsReads(layout);
+        return bytes;
+      },
+    },
+  },
+});

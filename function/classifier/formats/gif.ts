@@ -1,5 +1,8 @@
-import type { ImageLimits } from '../image-probe';
+import type { ImageLimits } from '../image-limits';
+import { decodedFormat } from './descriptor';
 import { ascii, assertDimensions, corrupt, type Dimensions, Reader, tooLarge } from './reader';
+
+const NAME = 'GIF';
 
 export interface GifLayout extends Dimensions {
   /** The first frame's rectangle: the only frame the decoder reads. */
@@ -14,11 +17,11 @@ export interface GifLayout extends Dimensions {
 export function inspectGif(bytes: Uint8Array, limits: ImageLimits): GifLayout {
   const version = ascii(bytes, 0, 6);
   if (version !== 'GIF87a' && version !== 'GIF89a')
-    throw corrupt('gif', 'its signature is not GIF87a or GIF89a');
-  const r = new Reader(bytes, 'gif', true);
+    throw corrupt(NAME, 'its signature is not GIF87a or GIF89a');
+  const r = new Reader(bytes, NAME, true);
   const width = r.u16(6);
   const height = r.u16(8);
-  assertDimensions('gif', width, height, limits);
+  assertDimensions(NAME, width, height, limits);
   const flags = r.u8(10);
   let at = 13 + (flags & 0x80 ? 3 * (1 << ((flags & 7) + 1)) : 0);
   for (;;) {
@@ -26,7 +29,7 @@ export function inspectGif(bytes: Uint8Array, limits: ImageLimits): GifLayout {
     if (block === 0x2c) {
       const frame = { left: r.u16(at + 1), top: r.u16(at + 3), width: r.u16(at + 5), height: r.u16(at + 7) };
       if (frame.width < 1 || frame.height < 1) {
-        throw corrupt('gif', `its first frame is ${frame.width}×${frame.height} pixels`);
+        throw corrupt(NAME, `its first frame is ${frame.width}×${frame.height} pixels`);
       }
       if (frame.width * frame.height > limits.maxPixels) {
         throw tooLarge(
@@ -42,7 +45,16 @@ export function inspectGif(bytes: Uint8Array, limits: ImageLimits): GifLayout {
       at += 1;
       continue;
     }
-    if (block === 0x3b) throw corrupt('gif', 'it ends before its first image');
-    throw corrupt('gif', `unexpected block 0x${block.toString(16)} at byte ${at}`);
+    if (block === 0x3b) throw corrupt(NAME, 'it ends before its first image');
+    throw corrupt(NAME, `unexpected block 0x${block.toString(16)} at byte ${at}`);
   }
 }
+
+export const gifFormat = decodedFormat({
+  id: 'gif',
+  name: NAME,
+  matches: (b) => ascii(b, 0, 4) === 'GIF8',
+  extensions: ['.gif'],
+  walk: inspectGif,
+  decoders: { jimp: { mime: 'image/gif' }, sharp: {} },
+});

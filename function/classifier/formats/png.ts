@@ -1,6 +1,9 @@
 import { inflateSync } from 'node:zlib';
-import type { ImageLimits } from '../image-probe';
+import type { ImageLimits } from '../image-limits';
+import { decodedFormat } from './descriptor';
 import { ascii, assertDimensions, corrupt, type Dimensions, Reader, truncated, unsupported } from './reader';
+
+const NAME = 'PNG';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -23,24 +26,24 @@ export interface PngLayout extends Dimensions {
 }
 
 export function inspectPng(bytes: Uint8Array, limits: ImageLimits): PngLayout {
-  if (SIGNATURE.some((b, i) => bytes[i] !== b)) throw corrupt('png', 'its 8-byte signature is damaged');
-  const r = new Reader(bytes, 'png');
+  if (SIGNATURE.some((b, i) => bytes[i] !== b)) throw corrupt(NAME, 'its 8-byte signature is damaged');
+  const r = new Reader(bytes, NAME);
   const firstType = ascii(bytes, 12, 16);
   if (firstType === 'CgBI') throw unsupported('an Apple-optimised (CgBI) PNG');
   if (firstType !== 'IHDR' || r.u32(8) !== 13)
-    throw corrupt('png', 'its first chunk is not a valid IHDR header');
+    throw corrupt(NAME, 'its first chunk is not a valid IHDR header');
   const width = r.u32(16);
   const height = r.u32(20);
-  assertDimensions('png', width, height, limits);
+  assertDimensions(NAME, width, height, limits);
   const bitDepth = r.u8(24);
   const colorType = r.u8(25);
   if (!DEPTHS[colorType]?.includes(bitDepth)) {
-    throw corrupt('png', `bit depth ${bitDepth} with colour type ${colorType} is not a valid combination`);
+    throw corrupt(NAME, `bit depth ${bitDepth} with colour type ${colorType} is not a valid combination`);
   }
   if (r.u8(26) !== 0 || r.u8(27) !== 0)
-    throw corrupt('png', 'it names an unknown compression or filter method');
+    throw corrupt(NAME, 'it names an unknown compression or filter method');
   const interlace = r.u8(28);
-  if (interlace > 1) throw corrupt('png', `it names an unknown interlace method (${interlace})`);
+  if (interlace > 1) throw corrupt(NAME, `it names an unknown interlace method (${interlace})`);
 
   const idat: Array<[number, number]> = [];
   let at = 33;
@@ -53,7 +56,7 @@ export function inspectPng(bytes: Uint8Array, limits: ImageLimits): PngLayout {
     if (type === 'IEND') break;
     at = end;
   }
-  if (idat.length === 0) throw truncated('png');
+  if (idat.length === 0) throw truncated(NAME);
   const layout = { width, height, bitDepth, colorType, interlaced: interlace === 1, idat };
   // Deflate expands at most 1032:1: less compressed data than that allows cannot hold the image. pngjs
   // would zero-fill the rest, so a 74-byte file claiming 6000×6000 took 0.6 s and 340 MB to "classify".
@@ -61,7 +64,7 @@ export function inspectPng(bytes: Uint8Array, limits: ImageLimits): PngLayout {
   const raw = pngRawSize(layout);
   if (compressed * 1032 + 1024 < raw) {
     throw corrupt(
-      'png',
+      NAME,
       `it holds ${compressed} bytes of compressed data, too few for ${width}×${height} pixels (${raw} bytes): it is truncated`,
     );
   }
@@ -105,7 +108,7 @@ export function assertPngDataMatchesHeader(bytes: Uint8Array, layout: PngLayout)
   } catch (error) {
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
       throw corrupt(
-        'png',
+        NAME,
         `its compressed data expands far beyond the ${expected} bytes its header describes`,
       );
     }
@@ -113,8 +116,26 @@ export function assertPngDataMatchesHeader(bytes: Uint8Array, layout: PngLayout)
   }
   if (inflated < expected) {
     throw corrupt(
-      'png',
+      NAME,
       `its image data ends early: ${inflated} of ${expected} bytes, the rest of the picture is missing`,
     );
   }
 }
+
+export const pngFormat = decodedFormat({
+  id: 'png',
+  name: NAME,
+  matches: (b) => ascii(b, 1, 4) === 'PNG',
+  extensions: ['.png'],
+  walk: inspectPng,
+  decoders: {
+    jimp: {
+      mime: 'image/png',
+      prepare: (bytes, layout) => {
+        assertPngDataMatchesHeader(bytes, layout);
+        return bytes;
+      },
+    },
+    sharp: {},
+  },
+});

@@ -1,16 +1,10 @@
 import { ErrorCode, ImageError } from '../errors';
-import type { ImageFormat, ImageLimits } from '../image-probe';
+import type { ImageLimits } from '../image-limits';
 
-/** The names people know the formats by, for messages. */
-export const FORMAT_NAMES: Record<ImageFormat, string> = {
-  jpg: 'JPEG',
-  png: 'PNG',
-  gif: 'GIF',
-  bmp: 'BMP',
-  tiff: 'TIFF',
-};
-
-export const SUPPORTED_HINT = 'send a JPEG, PNG, BMP, GIF or TIFF image';
+/*
+ * What every header walk shares: bounds-checked reads and the refusals. Errors name the format as people
+ * know it ("JPEG"), which each format's descriptor passes in; nothing here knows the table of formats.
+ */
 
 export function ascii(bytes: Uint8Array, start: number, end: number): string {
   return String.fromCharCode(...bytes.subarray(start, Math.min(end, bytes.length)));
@@ -21,7 +15,8 @@ export class Reader {
   private readonly view: DataView;
   constructor(
     readonly bytes: Uint8Array,
-    readonly format: ImageFormat,
+    /** The format's name as people know it, for messages. */
+    readonly format: string,
     public littleEndian = false,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -53,13 +48,13 @@ export class Reader {
   }
 }
 
-export const corrupt = (format: ImageFormat, detail: string): ImageError =>
-  new ImageError(ErrorCode.CORRUPT_IMAGE, `the ${FORMAT_NAMES[format]} file is damaged: ${detail}`);
+export const corrupt = (format: string, detail: string): ImageError =>
+  new ImageError(ErrorCode.CORRUPT_IMAGE, `the ${format} file is damaged: ${detail}`);
 
-export const truncated = (format: ImageFormat): ImageError =>
+export const truncated = (format: string): ImageError =>
   new ImageError(
     ErrorCode.CORRUPT_IMAGE,
-    `the ${FORMAT_NAMES[format]} file is truncated or damaged: its structure ends before the image data`,
+    `the ${format} file is truncated or damaged: its structure ends before the image data`,
   );
 
 /** `what` names the variant, e.g. "a CMYK TIFF"; the format itself is fine, this flavour of it is not. */
@@ -75,12 +70,7 @@ export const tooLarge = (message: string): ImageError => new ImageError(ErrorCod
  * The pixel limit, checked as soon as a header gives dimensions: a decompression bomb is refused before
  * anything else about it is read or allocated.
  */
-export function assertDimensions(
-  format: ImageFormat,
-  width: number,
-  height: number,
-  limits: ImageLimits,
-): void {
+export function assertDimensions(format: string, width: number, height: number, limits: ImageLimits): void {
   if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1) {
     throw corrupt(format, `its header claims ${width}×${height} pixels`);
   }

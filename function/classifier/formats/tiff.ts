@@ -1,7 +1,9 @@
 import { inflateRawSync } from 'node:zlib';
-import type { ImageLimits } from '../image-probe';
+import type { ImageLimits } from '../image-limits';
+import { decodedFormat } from './descriptor';
 import { inspectJpeg } from './jpeg';
 import {
+  ascii,
   assertDimensions,
   corrupt,
   type Dimensions,
@@ -10,6 +12,8 @@ import {
   truncated,
   unsupported,
 } from './reader';
+
+const NAME = 'TIFF';
 
 /**
  * TIFF is where a decoder meets the most lying numbers: every count and offset comes from the file. jimp's
@@ -144,7 +148,7 @@ class Directory {
       if (e.type === SHORT) out.push(this.r.u16(e.values + i * 2));
       else if (e.type === LONG || e.type === 13) out.push(this.r.u32(e.values + i * 4));
       else if (e.type === BYTE) out.push(this.r.u8(e.values + i));
-      else throw corrupt('tiff', `tag ${tag} has type ${e.type} where a number is expected`);
+      else throw corrupt(NAME, `tag ${tag} has type ${e.type} where a number is expected`);
     }
     return out;
   }
@@ -157,8 +161,8 @@ class Directory {
 function readDirectory(r: Reader, offset: number): Directory {
   const dir = new Directory(r);
   const count = r.u16(offset);
-  if (count === 0) throw corrupt('tiff', 'its first image directory is empty');
-  if (!r.has(offset + 2, count * 12)) throw truncated('tiff');
+  if (count === 0) throw corrupt(NAME, 'its first image directory is empty');
+  if (!r.has(offset + 2, count * 12)) throw truncated(NAME);
   for (let i = 0; i < count; i++) {
     const at = offset + 2 + i * 12;
     const tag = r.u16(at);
@@ -170,7 +174,7 @@ function readDirectory(r: Reader, offset: number): Directory {
     const values = bytes <= 4 ? at + 8 : r.u32(at + 8);
     // Readers loop over every declared value: a count that runs past the file is a hang or a crash.
     if (!r.has(values, bytes)) {
-      throw corrupt('tiff', `tag ${tag} declares ${n} values, which run past the end of the file`);
+      throw corrupt(NAME, `tag ${tag} declares ${n} values, which run past the end of the file`);
     }
     if (!dir.entries.has(tag)) dir.entries.set(tag, { tag, type, count: n, at, values });
   }
@@ -187,29 +191,29 @@ const name = (names: Record<number, string>, value: number, fallback: string): s
  */
 export function inspectTiff(bytes: Uint8Array, limits: ImageLimits): TiffLayout {
   const littleEndian = bytes[0] === 0x49;
-  const r = new Reader(bytes, 'tiff', littleEndian);
+  const r = new Reader(bytes, NAME, littleEndian);
   const version = r.u16(2);
   if (version === 43) throw unsupported('BigTIFF');
-  if (version !== 42) throw corrupt('tiff', `its version is ${version}, not 42`);
+  if (version !== 42) throw corrupt(NAME, `its version is ${version}, not 42`);
   const ifdOffset = r.u32(4);
   const dir = readDirectory(r, ifdOffset);
 
   const width = dir.first(TAG.width);
   const height = dir.first(TAG.height);
   if (width === undefined || height === undefined)
-    throw corrupt('tiff', 'its first page has no width or height');
-  assertDimensions('tiff', width, height, limits);
+    throw corrupt(NAME, 'its first page has no width or height');
+  assertDimensions(NAME, width, height, limits);
 
   const compression = dir.first(TAG.compression) ?? COMPRESSION.none;
   const bits = dir.values(TAG.bitsPerSample) ?? [1];
   const samplesPerPixel = dir.first(TAG.samplesPerPixel) ?? 1;
   const bitsPerSample = Math.max(...bits);
   if (samplesPerPixel < 1 || samplesPerPixel > 8)
-    throw corrupt('tiff', `it declares ${samplesPerPixel} samples a pixel`);
+    throw corrupt(NAME, `it declares ${samplesPerPixel} samples a pixel`);
   if (bitsPerSample < 1 || bitsPerSample > 64)
-    throw corrupt('tiff', `it declares ${bitsPerSample}-bit samples`);
+    throw corrupt(NAME, `it declares ${bitsPerSample}-bit samples`);
   if (bits.length !== 1 && bits.length < samplesPerPixel) {
-    throw corrupt('tiff', `it gives ${bits.length} sample sizes for ${samplesPerPixel} samples a pixel`);
+    throw corrupt(NAME, `it gives ${bits.length} sample sizes for ${samplesPerPixel} samples a pixel`);
   }
   const bitsPerPixel = bitsPerSample * samplesPerPixel;
   const rowBytes = (w: number) => Math.ceil((w * bitsPerPixel) / 8);
@@ -219,10 +223,17 @@ export function inspectTiff(bytes: Uint8Array, limits: ImageLimits): TiffLayout 
       `the TIFF's ${bitsPerPixel}-bit pixels need ${Math.ceil(raw / 2 ** 20)} MB to decode, over the limit of ${Math.floor((limits.maxPixels * RAW_BYTES_PER_PIXEL) / 2 ** 20)} MB`,
     );
   }
-  const blocks = layoutBlocks(dir, { width, height, compression, raw, rowBytes }, limits);
+  // Separate planes (PlanarConfiguration 2) list the strips or tiles of each sample's plane in turn.
+  const planes = (dir.first(TAG.planarConfiguration) ?? 1) === 2 ? samplesPerPixel : 1;
+  const blockRowBytes = planes > 1 ? (w: number) => Math.ceil((w * bitsPerSample) / 8) : rowBytes;
+  const blocks = layoutBlocks(
+    dir,
+    { width, height, compression, raw, rowBytes: blockRowBytes, planes },
+    limits,
+  );
   for (const block of blocks) {
     if (!r.has(block.offset, block.length))
-      throw corrupt('tiff', 'a strip or tile runs past the end of the file');
+      throw corrupt(NAME, 'a strip or tile runs past the end of the file');
   }
   if (bits.some((b) => b !== bitsPerSample)) {
     // Reported after the structure checks: a lying header is damage, mixed sizes merely unusual.
@@ -267,14 +278,14 @@ export function assertUtifReads(bytes: Uint8Array, layout: TiffLayout, limits: I
     unsupportedLayout('separate colour planes');
   if (layout.predictor > 2) unsupportedLayout('the floating-point predictor');
   if (photometric === 3 && layout.colorMapEntries !== 3 * 2 ** bitsPerSample) {
-    throw corrupt('tiff', 'its palette (ColorMap) is missing or has the wrong size');
+    throw corrupt(NAME, 'its palette (ColorMap) is missing or has the wrong size');
   }
   for (const block of layout.blocks) {
     // Every codec here writes at most ~1.5× its input back out for real data: a block far longer than
     // its pixels is either garbage or a way to keep the decoder busy.
     if (block.length > block.expected * 2 + 4096) {
       throw corrupt(
-        'tiff',
+        NAME,
         `a strip or tile holds ${block.length} bytes for ${block.expected} bytes of pixels`,
       );
     }
@@ -282,7 +293,7 @@ export function assertUtifReads(bytes: Uint8Array, layout: TiffLayout, limits: I
       const embedded = inspectJpeg(bytes, limits, block.offset, block.offset + block.length);
       if (embedded.width > block.width || embedded.height > block.height) {
         throw corrupt(
-          'tiff',
+          NAME,
           `a JPEG strip claims ${embedded.width}×${embedded.height} pixels in a ${block.width}×${block.height} strip`,
         );
       }
@@ -296,25 +307,33 @@ function unsupportedLayout(what: string): never {
 
 function layoutBlocks(
   dir: Directory,
-  image: { width: number; height: number; compression: number; raw: number; rowBytes: (w: number) => number },
+  image: {
+    width: number;
+    height: number;
+    compression: number;
+    raw: number;
+    /** Bytes of one row of a strip or tile (one sample's worth when the planes are separate). */
+    rowBytes: (w: number) => number;
+    planes: number;
+  },
   limits: ImageLimits,
 ): TiffBlock[] {
-  const { width, height, rowBytes } = image;
+  const { width, height, rowBytes, planes } = image;
   const tileWidth = dir.first(TAG.tileWidth);
   if (tileWidth !== undefined) {
     const tileLength = dir.first(TAG.tileLength) ?? 0;
     if (tileWidth < 1 || tileLength < 1)
-      throw corrupt('tiff', `its tiles are ${tileWidth}×${tileLength} pixels`);
+      throw corrupt(NAME, `its tiles are ${tileWidth}×${tileLength} pixels`);
     const tileBytes = rowBytes(tileWidth) * tileLength;
     if (tileBytes > limits.maxPixels * RAW_BYTES_PER_PIXEL) {
       throw tooLarge(`the TIFF's ${tileWidth}×${tileLength} tiles are over the size limit`);
     }
     const offsets = dir.values(TAG.tileOffsets) ?? dir.values(TAG.stripOffsets);
     const counts = dir.values(TAG.tileByteCounts);
-    const tiles = Math.ceil(width / tileWidth) * Math.ceil(height / tileLength);
+    const tiles = Math.ceil(width / tileWidth) * Math.ceil(height / tileLength) * planes;
     if (!offsets || !counts || offsets.length < tiles || counts.length < tiles || offsets.length > tiles) {
       throw corrupt(
-        'tiff',
+        NAME,
         `it needs ${tiles} tiles but lists ${offsets?.length ?? 0} offsets and ${counts?.length ?? 0} sizes`,
       );
     }
@@ -327,18 +346,18 @@ function layoutBlocks(
     }));
   }
   const rowsPerStrip = Math.min(dir.first(TAG.rowsPerStrip) ?? height, height);
-  if (rowsPerStrip < 1) throw corrupt('tiff', 'it declares 0 rows a strip');
+  if (rowsPerStrip < 1) throw corrupt(NAME, 'it declares 0 rows a strip');
   const offsets = dir.values(TAG.stripOffsets);
-  if (!offsets || offsets.length === 0) throw corrupt('tiff', 'it has no image data (no strip offsets)');
-  const strips = Math.ceil(height / rowsPerStrip);
+  if (!offsets || offsets.length === 0) throw corrupt(NAME, 'it has no image data (no strip offsets)');
+  const strips = Math.ceil(height / rowsPerStrip) * planes;
   if (offsets.length > strips)
-    throw corrupt('tiff', `it lists ${offsets.length} strips for ${strips} strips of rows`);
+    throw corrupt(NAME, `it lists ${offsets.length} strips for ${strips} strips of rows`);
   // utif2 reads a single uncompressed strip by the image size, whatever its byte count says.
   const counts =
     image.compression === COMPRESSION.none && offsets.length === 1
       ? [image.raw]
       : dir.values(TAG.stripByteCounts);
-  if (!counts || counts.length < offsets.length) throw corrupt('tiff', 'its strip sizes are missing');
+  if (!counts || counts.length < offsets.length) throw corrupt(NAME, 'its strip sizes are missing');
   return offsets.map((offset, i) => ({
     offset,
     length: counts[i] as number,
@@ -364,7 +383,7 @@ export function assertTiffBlocksDecodeWithinHeader(bytes: Uint8Array, layout: Ti
       produced = inflatedLength(data, ceiling);
     }
     if (produced > ceiling) {
-      throw corrupt('tiff', `a strip expands far beyond the ${block.expected} bytes its header describes`);
+      throw corrupt(NAME, `a strip expands far beyond the ${block.expected} bytes its header describes`);
     }
   }
 }
@@ -422,7 +441,7 @@ function lzwOutputLength(data: Uint8Array, ceiling: number): number {
       previous = -1;
       continue;
     }
-    if (code > next) throw corrupt('tiff', 'a strip holds an invalid LZW code');
+    if (code > next) throw corrupt(NAME, 'a strip holds an invalid LZW code');
     if (previous >= 0) {
       // The entry utif2 adds now: the previous string plus one byte.
       if (next < 4096) lengths[next] = (lengths[previous] as number) + 1;
@@ -453,3 +472,22 @@ export function firstPageOnly(bytes: Uint8Array, layout: TiffLayout): Buffer {
   if (next + 4 <= copy.length) view.setUint32(next, 0, le);
   return copy;
 }
+
+export const tiffFormat = decodedFormat({
+  id: 'tiff',
+  name: NAME,
+  matches: (b) => ascii(b, 0, 4) === 'II*\u0000' || ascii(b, 0, 4) === 'MM\u0000*',
+  extensions: ['.tif', '.tiff'],
+  walk: inspectTiff,
+  decoders: {
+    jimp: {
+      mime: 'image/tiff',
+      prepare: (bytes, layout, limits) => {
+        assertUtifReads(bytes, layout, limits);
+        assertTiffBlocksDecodeWithinHeader(bytes, layout);
+        return firstPageOnly(bytes, layout);
+      },
+    },
+    sharp: {},
+  },
+});

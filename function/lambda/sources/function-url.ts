@@ -1,6 +1,5 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type Classifier, ErrorCode } from '../../classifier';
-import { reportClassified } from '../classified-report';
+import { reportClassified, reportTransient } from '../classified-report';
 import { DeadlineError, messageOf, ObjectStoreError, PermanentFailure } from '../errors';
 import { type HandlerDeps, resolveDeps } from '../handler-deps';
 import { type FunctionUrlResponse, respond } from '../http-response';
@@ -15,10 +14,10 @@ import {
   RequestError,
 } from '../on-demand-request';
 import { classifyImage } from '../read-and-classify';
+import { isRekognitionEvent } from '../rekognition-protocol';
 import { type ResultSource, type SuccessResult, sourceOf, successDocument } from '../result-document';
 import type { ObjectLocation } from '../result-key';
-import { type ItemOutcome, runItems } from '../run-items';
-import { METRIC } from '../telemetry';
+import { type ItemOutcome, runItem } from '../run-items';
 import { defineSource, isRecord, type SourceHandler } from './event-source';
 
 export type { FunctionUrlResponse } from '../http-response';
@@ -85,18 +84,16 @@ export function createFunctionUrlHandler(deps: HandlerDeps): SourceHandler<Funct
       const requestId = context.awsRequestId;
       // The object a request names, once parsed: its failures answer like a missing object.
       let target: ObjectLocation | undefined;
-      const [outcome] = (
-        await runItems([http], context, async (request, signal) => {
-          const parsed = route(request);
-          if (parsed.image.kind === 's3') target = { bucket: parsed.image.bucket, key: parsed.image.key };
-          const classifier = await model();
-          const doc = await classify(parsed, classifier, requestId, signal);
-          print(doc.line);
-          reportClassified({ logger, metrics }, doc, itemRun(signal, 'function-url'));
-          return doc;
-        })
-      ).outcomes;
-      return answer(outcome as ItemOutcome<FunctionUrlRequest, OnDemandResult>, requestId, context, target);
+      const outcome = await runItem(http, context, async (request, signal) => {
+        const parsed = route(request);
+        if (parsed.image.kind === 's3') target = { bucket: parsed.image.bucket, key: parsed.image.key };
+        const classifier = await model();
+        const doc = await classify(parsed, classifier, requestId, signal);
+        print(doc.line);
+        reportClassified({ logger, metrics }, doc, itemRun(signal, 'function-url'));
+        return doc;
+      });
+      return answer(outcome, requestId, context, target);
     });
 
   function route(http: FunctionUrlRequest): OnDemandRequest {
@@ -124,7 +121,7 @@ export function createFunctionUrlHandler(deps: HandlerDeps): SourceHandler<Funct
     requestId: string,
     signal: AbortSignal,
   ): Promise<OnDemandResult> {
-    const options = { topK: request.topK, minConfidence: request.minConfidence };
+    const options = { topK: request.topK, minConfidence: request.minConfidence, allProbabilities: true };
     const meta = () => ({ requestId, processedAt: now().toISOString() });
     if (request.image.kind === 's3') {
       const target = { bucket: request.image.bucket, key: request.image.key };
@@ -178,14 +175,11 @@ export function createFunctionUrlHandler(deps: HandlerDeps): SourceHandler<Funct
           );
     const code = outcome.status === 'transient' ? outcome.code : ErrorCode.DEADLINE;
     const status = statusFor(code);
-    const transient = error instanceof ObjectStoreError && error.transient;
-    logger.error(transient ? 'on-demand request failed transiently' : 'on-demand request failed', {
-      ...where,
-      status,
-      errorCode: code,
-      error: error as Error,
-    });
-    if (transient) metrics.addMetric(METRIC.transient, MetricUnit.Count, 1);
+    const attributes = { ...where, status, errorCode: code, error: error as Error };
+    // Only S3 trouble counts as a transient failure here: a caller retrying a bug gets the same 500.
+    if (error instanceof ObjectStoreError && error.transient)
+      reportTransient(resolved, 'on-demand request failed transiently', attributes);
+    else logger.error('on-demand request failed', attributes);
     // A bug's message is not for the caller; the request id finds it in the logs.
     const message =
       status === 500
@@ -200,7 +194,11 @@ export const functionUrl = defineSource({
   kind: 'function-url',
   constant: 'FUNCTION_URL',
   expects: 'a Function URL request (requestContext.http)',
+  // Requests in Rekognition's protocol (X-Amz-Target) belong to the rekognition source.
   matches: (event) =>
-    isRecord(event) && isRecord(event.requestContext) && isRecord(event.requestContext.http),
+    isRecord(event) &&
+    isRecord(event.requestContext) &&
+    isRecord(event.requestContext.http) &&
+    !isRekognitionEvent(event),
   create: createFunctionUrlHandler,
 });

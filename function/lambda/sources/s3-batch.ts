@@ -1,15 +1,14 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type Classifier, ErrorCode } from '../../classifier';
 import { type BatchResponse, type BatchResultCode, type BatchTask, parseBatchEvent } from '../batch-event';
+import { reportTransient } from '../classified-report';
 import { createClassifyAndStore } from '../classify-and-store';
-import { DeadlineError, messageOf, PermanentFailure } from '../errors';
+import { type DeadlineError, messageOf, PermanentFailure } from '../errors';
 import { type HandlerDeps, resolveDeps } from '../handler-deps';
 import { type InvocationRun, withInvocation } from '../invocation';
 import { resultFreshness } from '../result-freshness';
 import { skipReasonFor } from '../result-key';
-import { type ItemOutcome, runItems } from '../run-items';
+import { deadlineErrorFor, type ItemOutcome, runItems } from '../run-items';
 import { decodeS3Key } from '../s3-event';
-import { METRIC } from '../telemetry';
 import { defineSource, isRecord, type SourceHandler } from './event-source';
 
 /** How a task ended, read back from its result: `skipped` is a Succeeded task whose object was left alone. */
@@ -81,7 +80,7 @@ const answer = (task: BatchTask, resultCode: BatchResultCode, resultString: stri
  */
 export function createBatchHandler(deps: HandlerDeps): SourceHandler<BatchResponse> {
   const resolved = resolveDeps(deps);
-  const { store, logger, metrics, config } = resolved;
+  const { store, logger, config } = resolved;
   const { classifyAndStore } = createClassifyAndStore(resolved);
 
   return (event, context) =>
@@ -102,7 +101,7 @@ export function createBatchHandler(deps: HandlerDeps): SourceHandler<BatchRespon
           (task, signal) => runTask(task, args.value, classifier, itemRun(signal, 's3-batch'), batch.jobId),
           (outcome) => {
             if (outcome.status !== 'transient') return;
-            logger.error('transient failure: Batch Operations will retry the task', {
+            reportTransient(resolved, 'transient failure: Batch Operations will retry the task', {
               ...where(outcome.item),
               jobId: batch.jobId,
               taskId: outcome.item.taskId,
@@ -110,19 +109,18 @@ export function createBatchHandler(deps: HandlerDeps): SourceHandler<BatchRespon
               errorCode: outcome.code,
               error: outcome.error as Error,
             });
-            metrics.addMetric(METRIC.transient, MetricUnit.Count, 1);
           },
         );
         let deadline: DeadlineError | undefined;
         if (run.stop) {
-          const { stop } = run;
-          deadline = new DeadlineError(
-            `stopped ${stop.remainingMs} ms before the deadline with ${stop.left.length} of ${batch.tasks.length} tasks not run (keeping a ${Math.round(stop.marginMs)} ms margin); Batch Operations will retry them`,
-          );
+          deadline = deadlineErrorFor(run.stop, batch.tasks.length, {
+            left: 'tasks not run',
+            retry: 'Batch Operations will retry them',
+          });
           logger.error(deadline.message, {
             errorCode: deadline.code,
             jobId: batch.jobId,
-            notRun: stop.left.map((t) => t.taskId),
+            notRun: run.stop.left.map((t) => t.taskId),
           });
         }
         results = run.outcomes.map((outcome) => taskResult(outcome, deadline));

@@ -1,12 +1,11 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { reportTransient } from '../classified-report';
 import { createClassifyAndStore } from '../classify-and-store';
-import { DeadlineError, type FailureCode, PermanentFailure, RetryableRecordsError } from '../errors';
+import { type FailureCode, messageOf, PermanentFailure, RetryableRecordsError } from '../errors';
 import { type HandlerDeps, resolveDeps } from '../handler-deps';
 import { withInvocation } from '../invocation';
 import { type ObjectLocation, type SkipReason, skipReasonFor } from '../result-key';
-import { type ItemOutcome, runItems } from '../run-items';
+import { deadlineErrorFor, type ItemOutcome, runItems } from '../run-items';
 import { isObjectCreated, parseS3Event, type S3ObjectRecord } from '../s3-event';
-import { METRIC } from '../telemetry';
 import { defineSource, isRecord, type SourceHandler } from './event-source';
 
 export type RecordStatus = 'classified' | 'failed' | 'skipped' | 'retry';
@@ -38,7 +37,7 @@ export type S3NotificationHandler = SourceHandler<HandlerSummary>;
  */
 export function createS3NotificationHandler(deps: HandlerDeps): S3NotificationHandler {
   const resolved = resolveDeps(deps);
-  const { logger, metrics, config } = resolved;
+  const { logger, config } = resolved;
   const { classifyAndStore } = createClassifyAndStore(resolved);
 
   return (event, context) =>
@@ -58,14 +57,13 @@ export function createS3NotificationHandler(deps: HandlerDeps): S3NotificationHa
         },
         (outcome) => {
           if (outcome.status !== 'transient') return;
-          logger.error('transient failure: the event will be retried', {
+          reportTransient(resolved, 'transient failure: the event will be retried', {
             bucket: outcome.item.bucket,
             key: outcome.item.key,
             requestId: context.awsRequestId,
             errorCode: outcome.code,
             error: outcome.error as Error,
           });
-          metrics.addMetric(METRIC.transient, MetricUnit.Count, 1);
         },
       );
 
@@ -73,13 +71,13 @@ export function createS3NotificationHandler(deps: HandlerDeps): S3NotificationHa
         o.status === 'transient' ? [o.error instanceof Error ? o.error : new Error(String(o.error))] : [],
       );
       if (run.stop) {
-        const { stop } = run;
-        const error = new DeadlineError(
-          `stopped ${stop.remainingMs} ms before the deadline with ${stop.left.length} of ${records.length} records not processed (keeping a ${Math.round(stop.marginMs)} ms margin); they will be retried`,
-        );
+        const error = deadlineErrorFor(run.stop, records.length, {
+          left: 'records not processed',
+          retry: 'they will be retried',
+        });
         logger.error(error.message, {
           errorCode: error.code,
-          notProcessed: stop.left.map((r) => ({ bucket: r.bucket, key: r.key })),
+          notProcessed: run.stop.left.map((r) => ({ bucket: r.bucket, key: r.key })),
         });
         retry.push(error);
       }
@@ -118,14 +116,9 @@ function recordOutcome(outcome: ItemOutcome<S3ObjectRecord, RecordOutcome>): Rec
     case 'done':
       return outcome.value;
     case 'permanent': {
-      const failure = outcome.error as PermanentFailure;
-      return {
-        ...base,
-        status: 'failed',
-        ...(failure instanceof PermanentFailure && failure.result ? { result: failure.result } : {}),
-        code: outcome.code,
-        message: (outcome.error as Error).message,
-      };
+      const { error, code } = outcome;
+      const result = error instanceof PermanentFailure ? error.result : undefined;
+      return { ...base, status: 'failed', ...(result ? { result } : {}), code, message: messageOf(error) };
     }
     case 'transient':
       return { ...base, status: 'retry', code: outcome.code };

@@ -178,6 +178,7 @@ export function fakeClassifier(behaviour: { fail?: Record<string, Error> } = {})
   return {
     calls,
     backend,
+    decoder: 'jimp',
     model: FAKE_MODEL,
     limits: { maxBytes: 1024, maxPixels: 1e6 },
     async classify(bytes, options = {}): Promise<ClassificationResult> {
@@ -191,6 +192,7 @@ export function fakeClassifier(behaviour: { fail?: Record<string, Error> } = {})
         ].slice(0, options.topK ?? 5),
         model: FAKE_MODEL.name,
         backend,
+        decoder: 'jimp',
         image: { format: 'jpg', width: 10, height: 10, bytes: bytes.length },
         timings: { decodeMs: 1, preprocessMs: 1, inferenceMs: 1, totalMs: 3 },
       };
