@@ -15,6 +15,9 @@ export const FUNCTION_ENTRY = 'function/lambda/entry.ts';
 export const FUNCTION_OUTPUT = 'entry.js';
 export const FUNCTION_HANDLER = 'entry.handler';
 
+/** The memory the local runs report: template.yaml's MemorySize default (a test keeps them equal). */
+export const SANDBOX_MEMORY_MB = 2048;
+
 /**
  * Provided at run time by a layer under /opt/nodejs/node_modules, never bundled: one tfjs-core instance
  * shared by the backends, and the native tfjs-node only where the native layer is attached.

@@ -55,14 +55,15 @@ describe('npm run backfill: arguments', () => {
       const { io, err } = capture();
       expect(await runBackfill(argv, io, undefined, { cloudformation: () => noStacks })).to.equal(2);
       expect(err()).to.match(message);
-      expect(err()).to.include('usage:');
+      expect(err()).to.include('Usage: lambdavision backfill');
     });
   }
 
   it('prints the usage on stdout for --help', async () => {
     const { io, out } = capture();
     expect(await runBackfill(['--help'], io)).to.equal(0);
-    expect(out()).to.match(/^usage:\n {2}npm run backfill -- --prefix PREFIX/);
+    expect(out()).to.match(/^Usage: lambdavision backfill \[options\]\n/);
+    expect(out()).to.include('--prefix <prefix>');
   });
 });
 
@@ -93,9 +94,8 @@ describe('npm run backfill: Ctrl-C mid-run, then again, over a local S3 server w
   });
 
   /**
-   * The real entry as `npm run backfill --` runs it: the tsx CLI, which runs the script in a child process
-   * and relays signals to it, in a process group of its own so that the test can Ctrl-C the whole group
-   * as a terminal does.
+   * The real entry as `npx lambdavision backfill` runs it: the bin, in a process group of its own so that
+   * the test can Ctrl-C the whole group as a terminal does.
    */
   function backfill(): {
     child: ChildProcess;
@@ -103,15 +103,16 @@ describe('npm run backfill: Ctrl-C mid-run, then again, over a local S3 server w
     done: Promise<{ code: number | null; out: string; err: string }>;
   } {
     const child = spawn(
-      path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'),
+      process.execPath,
       [
-        path.join(PROJECT_ROOT, 'scripts', 'backfill.ts'),
+        path.join(PROJECT_ROOT, 'bin', 'lambdavision.js'),
+        'backfill',
         ...['--prefix', 'uploads/backfill/', '--endpoint-url', s3.endpoint, '--model', modelDir],
         ...['--concurrency', '1'],
       ],
       {
         cwd: PROJECT_ROOT,
-        env: { PATH: process.env.PATH ?? '' },
+        env: { PATH: process.env.PATH ?? '', TMPDIR: process.env.TMPDIR },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       },
@@ -142,7 +143,7 @@ describe('npm run backfill: Ctrl-C mid-run, then again, over a local S3 server w
       const poll = setInterval(() => {
         if (lines(first.output(), 'classified').length >= 3) {
           clearInterval(poll);
-          // Ctrl-C: SIGINT to every process of the foreground group (tsx and the script it runs).
+          // Ctrl-C: SIGINT to every process of the foreground group.
           process.kill(-(first.child.pid as number), 'SIGINT');
           resolve();
         }
