@@ -5,6 +5,7 @@ import { decodeWithJimp } from './decode-jimp';
 import { loadSharpDecoder } from './decode-sharp';
 import { DECODERS, type DecodedImage, type Decoder, type DecoderChoice, type DecoderName } from './decoder';
 import { ErrorCode, LambdaVisionError, ModelError } from './errors';
+import { attachHead } from './head';
 import { DEFAULT_LIMITS, type ImageFormat, type ImageLimits, inspectImage } from './image-probe';
 import { loadLabels } from './labels';
 import { type LocatedModel, locateModel, type ModelFormat } from './model-files';
@@ -71,6 +72,11 @@ export interface ClassifyOptions {
   allProbabilities?: boolean;
 }
 
+export interface EmbedOptions {
+  /** Mirror the image left to right first (a light augmentation for training). */
+  mirror?: boolean;
+}
+
 export interface Classifier {
   readonly backend: BackendName;
   /** The decoder chosen at load (a format it lacks may still go to jimp: see each result). */
@@ -78,6 +84,11 @@ export interface Classifier {
   readonly model: ModelInfo;
   readonly limits: ImageLimits;
   classify(bytes: Uint8Array, options?: ClassifyOptions): Promise<ClassificationResult>;
+  /**
+   * The base model's penultimate features for one image (for a model with a trained head: those the head
+   * reads). MODEL_INVALID where the model format cannot expose them. Optional so fakes need not have it.
+   */
+  embed?(bytes: Uint8Array, options?: EmbedOptions): Promise<Float32Array>;
   dispose(): void;
 }
 
@@ -167,8 +178,17 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
   const backend = await selectBackend(options.backend ?? 'auto');
   const limits: ImageLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const located = await locateModel(options.modelDir);
-  const predictor: Predictor = await loadPredictor(located);
   const { manifest } = located;
+  const base: Predictor = await loadPredictor(located);
+  let predictor = base;
+  if (manifest.head) {
+    try {
+      predictor = await attachHead(base, manifest.head, located.manifestDir);
+    } catch (error) {
+      base.dispose();
+      throw error;
+    }
+  }
 
   const inputSize = manifest.inputSize ?? predictor.inputSize;
   if (!inputSize) {
@@ -286,6 +306,26 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
             }
           : {}),
       };
+    },
+    async embed(bytes, embedOptions = {}) {
+      const embedder = predictor.embed?.bind(predictor);
+      if (!embedder) {
+        throw new ModelError(
+          ErrorCode.MODEL_INVALID,
+          `${located.path} does not expose its penultimate features (no final Dense/Conv/MatMul found)`,
+        );
+      }
+      const header = inspectImage(bytes, limits, decoders);
+      const image = await decode(bytes, header, limits);
+      const features = tf.tidy(() => {
+        const input = toInputTensor(image, spec);
+        return embedder(embedOptions.mirror ? (tf.reverse(input, 2) as tf.Tensor4D) : input);
+      });
+      try {
+        return (await features.data()) as Float32Array;
+      } finally {
+        features.dispose();
+      }
     },
     dispose: () => predictor.dispose(),
   };
