@@ -1,3 +1,4 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { SingleBar } from 'cli-progress';
@@ -21,6 +22,7 @@ import {
 import { oneOf, wholeNumber } from '../cli/option-values';
 import { createBackfillJob } from './backfill-job';
 import { type BackfillSummary, runLocalBackfill } from './backfill-local';
+import { type BackfillStack, readBackfillStack } from './backfill-stack';
 import { DEFAULT_DEV_BUCKET, DEFAULT_DEV_PORT } from './dev-server';
 import { localModelDir } from './local-model-dir';
 import { LOCAL_S3_CREDENTIALS, LOCAL_S3_REGION } from './local-s3';
@@ -98,11 +100,17 @@ const BACKFILL_OPTIONS = {
     parse: wholeNumber(0, 2147483647),
   },
   region: { type: 'string', value: 'region', description: 'job: AWS region', defaultText: "the function's" },
+  stack: {
+    type: 'string',
+    value: 'name',
+    description: 'job: the deployed stack whose outputs give every job setting a flag does not',
+    default: 'lambdavision',
+  },
   'manifest-prefix': {
     type: 'string',
     value: 'prefix',
     description: 'job: where the generated manifest goes',
-    default: 'batch/manifests/',
+    defaultText: '<BatchPrefix>manifests/ of the stack',
   },
   'report-bucket': {
     type: 'string',
@@ -114,7 +122,7 @@ const BACKFILL_OPTIONS = {
     type: 'string',
     value: 'prefix',
     description: 'job: completion report prefix',
-    default: 'batch/reports',
+    defaultText: '<BatchPrefix>reports of the stack',
   },
   'report-scope': {
     type: 'string',
@@ -127,38 +135,49 @@ const BACKFILL_OPTIONS = {
 
 type Values = CommandValues<typeof BACKFILL_OPTIONS>;
 
-export const backfillCommand = defineCommand({
-  name: 'backfill',
-  description: `Classifies the objects already in a bucket, writing the same results as uploads get.
+export const backfillCommand = backfillCommandWith({});
+
+function backfillCommandWith(clients: BackfillClients) {
+  return defineCommand({
+    name: 'backfill',
+    description: `Classifies the objects already in a bucket, writing the same results as uploads get.
 
 Locally (the default): runs the function here, over an S3 endpoint (lambdavision dev's by default), sending it
 one S3 Batch Operations invocation (schema 2.0) per object under --prefix, as a job would. Objects whose result
 already matches their etag are skipped, so an interrupted run (Ctrl-C) resumes when run again. Prints one
 line per object on stdout: status, key, result.
 
-On AWS (--create-job, with --bucket, --account-id, --role-arn, --function-arn): creates an S3 Batch Operations
+On AWS (--create-job): creates an S3 Batch Operations
 job that invokes the deployed function on every object under --prefix, from a CSV manifest listed here and
 written to s3://BUCKET/<manifest-prefix>, or from an S3 Inventory report (--manifest). It waits for
 confirmation unless --start; the commands to confirm and watch it are printed, the job id on stdout.
-Credentials and region come from the usual AWS settings (the region defaults to the function's). Options
+The bucket, the batch prefix, the role, the function and the account are read from the deployed stack's
+outputs (CloudFormation DescribeStacks); a flag given overrides its output. Credentials and region come
+from the usual AWS settings (the region defaults to the function's). Options
 marked "local:" or "job:" apply to that form only.`,
-  options: BACKFILL_OPTIONS,
-  exitCodes: {
-    1: 'interrupted (the first Ctrl-C lets the objects in flight finish), some objects to retry, or no S3 endpoint answering',
-    130: 'a second Ctrl-C: quit at once',
-  },
-  async run({ values }, io) {
-    if (values.prefix === undefined)
-      throw new CliError('--prefix is required (e.g. --prefix uploads/; "" for the whole bucket)');
-    return values['create-job'] ? await createJob(values, io) : await backfillHere(values, io, io.signal);
-  },
-});
+    options: BACKFILL_OPTIONS,
+    exitCodes: {
+      1: 'interrupted (the first Ctrl-C lets the objects in flight finish), some objects to retry, or no S3 endpoint answering',
+      130: 'a second Ctrl-C: quit at once',
+    },
+    async run({ values }, io) {
+      if (values.prefix === undefined)
+        throw new CliError('--prefix is required (e.g. --prefix uploads/; "" for the whole bucket)');
+      return values['create-job']
+        ? await createJob(values, io, clients)
+        : await backfillHere(values, io, io.signal);
+    },
+  });
+}
 
-function required(values: Values, flag: keyof Values): string {
+/** Clients for tests to replace (a CloudFormation API on a local server, a fake). */
+export interface BackfillClients {
+  cloudformation?: (region: string | undefined) => Pick<CloudFormationClient, 'send'> & { destroy?(): void };
+}
+
+function given(values: Values, flag: keyof Values): string | undefined {
   const value = values[flag];
-  if (typeof value !== 'string' || value.trim() === '')
-    throw new CliError(`--${flag} is required with --create-job`);
-  return value.trim();
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
 function functionConfig(env: NodeJS.ProcessEnv, modelDir: string): LambdaConfig {
@@ -177,16 +196,67 @@ export function runBackfill(
   argv: string[],
   io: BackfillIo = processIo(),
   signal?: AbortSignal,
+  clients: BackfillClients = {},
 ): Promise<number> {
-  return runCommand(backfillCommand, argv, signal ? { ...io, signal } : io);
+  return runCommand(backfillCommandWith(clients), argv, signal ? { ...io, signal } : io);
 }
 
-async function createJob(values: Values, io: BackfillIo): Promise<number> {
-  const bucket = required(values, 'bucket');
+/** Where the job goes and what it runs: each flag given, else the stack's output. */
+export interface JobTarget {
+  bucket: string;
+  functionArn: string;
+  roleArn: string;
+  accountId: string;
+  manifestPrefix: string;
+  reportPrefix: string;
+  resultsPrefix: string;
+}
+
+export function jobTarget(
+  values: Partial<
+    Record<
+      'bucket' | 'function-arn' | 'role-arn' | 'account-id' | 'manifest-prefix' | 'report-prefix',
+      string
+    >
+  >,
+  stack: BackfillStack | undefined,
+  localResultsPrefix: () => string,
+): JobTarget {
+  const pick = (flag: keyof typeof values, fromStack: string | undefined): string => {
+    const value = given(values as Values, flag as keyof Values) ?? fromStack;
+    if (value === undefined) throw new CliError(`--${flag} is required with --create-job`);
+    return value;
+  };
+  return {
+    bucket: pick('bucket', stack?.bucket),
+    functionArn: pick('function-arn', stack?.functionArn),
+    roleArn: pick('role-arn', stack?.roleArn),
+    accountId: pick('account-id', stack?.accountId),
+    manifestPrefix: pick('manifest-prefix', stack && `${stack.batchPrefix}manifests/`),
+    reportPrefix: pick('report-prefix', stack && `${stack.batchPrefix}reports`),
+    resultsPrefix: stack?.resultsPrefix ?? localResultsPrefix(),
+  };
+}
+
+async function createJob(values: Values, io: BackfillIo, clients: BackfillClients = {}): Promise<number> {
   const scope = values['report-scope'];
-  const functionArn = required(values, 'function-arn');
+  const flagged = (
+    ['bucket', 'role-arn', 'function-arn', 'account-id', 'manifest-prefix', 'report-prefix'] as const
+  ).every((flag) => given(values, flag) !== undefined);
+  let stack: BackfillStack | undefined;
+  if (!flagged) {
+    const cloudformation = (clients.cloudformation ?? ((region) => new CloudFormationClient({ region })))(
+      values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION,
+    );
+    try {
+      stack = await readBackfillStack(cloudformation, values.stack ?? 'lambdavision');
+    } finally {
+      cloudformation.destroy?.();
+    }
+  }
+  const target = jobTarget(values, stack, () => functionConfig(io.env, '/opt/model').resultsPrefix);
+  const { bucket, functionArn } = target;
   const region = values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? functionArn.split(':')[3];
-  const resultsPrefix = functionConfig(io.env, '/opt/model').resultsPrefix;
   const s3 = new S3Client({ region });
   const s3control = new S3ControlClient({ region });
   try {
@@ -194,18 +264,18 @@ async function createJob(values: Values, io: BackfillIo): Promise<number> {
       {
         bucket,
         prefix: values.prefix ?? '',
-        accountId: required(values, 'account-id'),
-        roleArn: required(values, 'role-arn'),
+        accountId: target.accountId,
+        roleArn: target.roleArn,
         functionArn,
         inventoryManifest: values.manifest,
-        manifestPrefix: values['manifest-prefix'],
+        manifestPrefix: target.manifestPrefix,
         reportBucket: values['report-bucket'] ?? bucket,
-        reportPrefix: values['report-prefix'],
+        reportPrefix: target.reportPrefix,
         reportScope: scope === 'all' ? 'AllTasks' : 'FailedTasksOnly',
         priority: values.priority,
         start: values.start,
         force: values.force,
-        exclude: [resultsPrefix],
+        exclude: [target.resultsPrefix],
       },
       { s3, s3control },
     );

@@ -1,8 +1,8 @@
 import type { BuildOptions } from 'esbuild';
 
 /**
- * The Lambda bundle's esbuild options: the single source of truth that the SAM template's
- * Metadata.BuildProperties must match (a test compares them).
+ * The Lambda bundle's esbuild options, used by `npm run build` and by `sam build` (the project's Makefile,
+ * target build-ClassifierFunction, calls scripts/lib/function-bundle.ts).
  */
 
 /** Relative to the project root. */

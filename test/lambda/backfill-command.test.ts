@@ -23,28 +23,20 @@ function capture() {
   };
 }
 
+// A CloudFormation API in a region without the stack, as DescribeStacks answers then.
+const noStacks = {
+  send: async () => {
+    throw Object.assign(new Error('Stack with id lambdavision does not exist'), { name: 'ValidationError' });
+  },
+};
+
 describe('npm run backfill: arguments', () => {
   const usage: Array<[string, string[], RegExp]> = [
     ['no --prefix', [], /--prefix is required/],
     [
-      '--create-job without --role-arn',
-      [
-        '--create-job',
-        '--prefix',
-        'uploads/',
-        '--bucket',
-        'b',
-        '--account-id',
-        '123456789012',
-        '--function-arn',
-        'arn:aws:lambda:us-east-1:123456789012:function:f',
-      ],
-      /--role-arn is required with --create-job/,
-    ],
-    [
-      '--create-job without --bucket',
-      ['--create-job', '--prefix', 'uploads/'],
-      /--bucket is required with --create-job/,
+      '--create-job with no stack deployed',
+      ['--create-job', '--prefix', 'uploads/', '--bucket', 'b', '--account-id', '123456789012'],
+      /no stack "lambdavision" in this region: pass --stack NAME/,
     ],
     [
       'a bad --report-scope',
@@ -61,7 +53,7 @@ describe('npm run backfill: arguments', () => {
   for (const [what, argv, message] of usage) {
     it(`exits 2 with the usage for ${what}`, async () => {
       const { io, err } = capture();
-      expect(await runBackfill(argv, io)).to.equal(2);
+      expect(await runBackfill(argv, io, undefined, { cloudformation: () => noStacks })).to.equal(2);
       expect(err()).to.match(message);
       expect(err()).to.include('Usage: lambdavision backfill');
     });
