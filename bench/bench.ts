@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BenchUsageError, parseBenchArgs, USAGE } from './lib/args';
 import { renderChart } from './lib/chart-svg';
+import { renderSweepChart } from './lib/power-sweep';
 import { projectPath } from './lib/project';
 import { renderReport } from './lib/report-markdown';
 import type { BenchResults } from './lib/results';
@@ -39,10 +40,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (!options.render) writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
   const report = renderReport(results, `${path.basename(base)}.svg`);
   writeFileSync(`${base}.svg`, renderChart(results));
+  const sweepChart = results.sweep && 'points' in results.sweep ? renderSweepChart(results.sweep) : undefined;
+  if (sweepChart) writeFileSync(`${base}-sweep.svg`, sweepChart);
   writeFileSync(`${base}.md`, report);
   if (options.publish) {
     writeFileSync(projectPath('bench', 'REPORT.md'), renderReport(results, 'REPORT.svg'));
     writeFileSync(projectPath('bench', 'REPORT.svg'), renderChart(results));
+    if (sweepChart) writeFileSync(projectPath('bench', 'REPORT-sweep.svg'), sweepChart);
   }
   process.stdout.write(`${report}\n`);
   log(

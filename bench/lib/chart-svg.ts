@@ -20,7 +20,7 @@ const fmt = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.t
  * with their total written beside them: drawn to scale they would flatten the rest.
  */
 export function renderChart(results: BenchResults): string {
-  const order: ConfigName[] = ['ours', 'sharp', 'onnx', 'cpu'];
+  const order: ConfigName[] = ['sharp', 'ours', 'peer', 'onnx', 'cpu'];
   const groups = results.scenarios.map((scenario) => ({
     scenario,
     bars: order.flatMap((config) => {

@@ -19,11 +19,24 @@ export class ChildFailedError extends Error {
   }
 }
 
-/** Runs one job in a fresh node process and returns its result line, parsed. */
-export function runJob<T>(worker: WorkerBundle, job: Job, timeoutMs = 300_000): Promise<ChildRun<T>> {
+/**
+ * Runs one job in a fresh node process and returns its result line, parsed. With `cgroupProcs` (a cgroup's
+ * process list file), a shell first moves itself into that cgroup and then becomes node, so the whole
+ * process runs under the group's CPU quota from its first instruction.
+ */
+export function runJob<T>(
+  worker: WorkerBundle,
+  job: Job,
+  timeoutMs = 300_000,
+  cgroupProcs?: string,
+): Promise<ChildRun<T>> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn(process.execPath, [worker.file, JSON.stringify(job)], {
+    const node = [process.execPath, worker.file, JSON.stringify(job)];
+    const [command, ...args] = cgroupProcs
+      ? ['sh', '-c', 'echo $$ > "$0" && exec "$@"', cgroupProcs, ...node]
+      : node;
+    const child = spawn(command as string, args, {
       env: { ...process.env, NODE_PATH: worker.nodePath, NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -138,7 +138,7 @@ function recommendations(results: BenchResults): string[] {
       `1. **Decode with sharp where the sharp layer can be attached.** It is ${speedups.map((s) => `${s.total.toFixed(1)}× faster end to end on the ${s.label}`).join(' and ')}` +
         `, with peak RSS at ${speedups.map((s) => x(s.rss)).join(' and ')} of ours` +
         (same !== undefined ? `, and the same top-1 on ${same}/${agreement?.length} images` : '') +
-        `. The core offers it as \`loadClassifier({ decoder: 'sharp' })\`. The default stays jimp: pure JavaScript runs wherever the core does (CLI, tests, any architecture) and is the decode path hardened for hostile input, ` +
+        `. The function takes it with \`Decoder=auto\` (the default) wherever the decoder layer is attached, as do the CLI, dev loop and backfill where sharp is installed; jimp stays the portable fallback (pure JavaScript, any architecture, hardened for hostile input), ` +
         `while sharp is native code for one platform` +
         (sharpLayer
           ? ` and a ${mb(sharpLayer.bytes)} MB layer (${mb(sharpLayer.zippedBytes)} MB zipped) that must match the function's architecture.`
@@ -192,9 +192,63 @@ function warmTable(results: BenchResults, entry: WarmEntry): string {
   );
 }
 
+/** Ours as deployed (and with jimp) against the right peer, and the issue's targets, from this run. */
+function deployedVsPeerSection(results: BenchResults): string[] {
+  const rows: string[][] = [];
+  for (const config of ['sharp', 'ours'] as const) {
+    for (const scenario of results.scenarios.map((s) => s.name)) {
+      const ours = scenarioOf(results, config, scenario);
+      const peer = scenarioOf(results, 'peer', scenario);
+      if (!ours || !peer) continue;
+      const r = (stage: Stage) => x(ratio(ours.stages[stage].median, peer.stages[stage].median));
+      rows.push([
+        config === 'sharp' ? 'as deployed (sharp)' : 'jimp',
+        scenarioLabel(results, scenario),
+        `${ms(ours.stages.totalMs.median)} / ${ms(peer.stages.totalMs.median)}`,
+        r('totalMs'),
+        r('decodeMs'),
+        r('preprocessMs'),
+        r('inferenceMs'),
+        `${mb(ours.maxRssBytes)} / ${mb(peer.maxRssBytes)}`,
+        x(ratio(ours.maxRssBytes, peer.maxRssBytes)),
+      ]);
+    }
+  }
+  if (rows.length === 0) return ['Not measured: the peer needs an ONNX twin of the model (--onnx).'];
+  const cold = (engine: string) => results.coldStart.find((c) => c.engine === engine)?.wallMs?.median;
+  const deployedCold = cold('deployed');
+  const peerCold = cold('peer');
+  const peerLoaded = results.coldStart.find((c) => c.engine === 'peer')?.runs[0]?.loaded;
+  const at = (scenario: ScenarioName) => {
+    const ours = scenarioOf(results, 'sharp', scenario);
+    const peer = scenarioOf(results, 'peer', scenario);
+    return ours && peer ? ratio(ours.stages.totalMs.median, peer.stages.totalMs.median) : Number.NaN;
+  };
+  const large = scenarioOf(results, 'sharp', 'large');
+  return [
+    'The peer is the best pipeline a user could assemble from npm: sharp decodes with shrink-on-load straight to 224×224, a loop scales to [-1, 1], and onnxruntime-node (one thread, idle spinning off) runs the ONNX twin of the same weights, in a process of its own that loads neither TensorFlow.js nor jimp' +
+      (peerLoaded
+        ? ` (checked in its cold-start process: TF.js loaded: ${peerLoaded.tfjs ? 'yes' : 'no'})`
+        : '') +
+      '. Ratios are ours ÷ peer (above 1× we are slower); times and RSS are ours / peer.',
+    '',
+    table(
+      ['ours', 'image', 'total ms', 'total', 'decode', 'preprocess', 'inference', 'peak RSS MB', 'RSS'],
+      rows,
+    ),
+    '',
+    `Cold start (fresh process → first result, 2 MP JPEG): as deployed ${ms(deployedCold)} ms, peer ${ms(peerCold)} ms: ${x(ratio(deployedCold ?? Number.NaN, peerCold ?? Number.NaN))}.`,
+    '',
+    'Targets (as deployed):',
+    `- end to end at most 2× the peer at 2 MP and 12 MP: ${x(at('medium'))} and ${x(at('large'))}.`,
+    `- cold start at most 1.5× the peer's: ${x(ratio(deployedCold ?? Number.NaN, peerCold ?? Number.NaN))}.`,
+    `- peak RSS under 300 MB for the ${scenarioLabel(results, 'large')}: ${mb(large?.maxRssBytes)} MB.`,
+  ];
+}
+
 function peerTable(results: BenchResults): string {
   const rows: string[][] = [];
-  for (const peer of ['sharp', 'onnx', 'cpu'] as const) {
+  for (const peer of ['sharp', 'onnx', 'cpu', 'peer'] as const) {
     for (const scenario of results.scenarios.map((s) => s.name)) {
       const ours = scenarioOf(results, 'ours', scenario);
       const theirs = scenarioOf(results, peer, scenario);
@@ -442,6 +496,67 @@ function costSection(results: BenchResults): string[] {
 }
 
 /** The Markdown report of one run; `chartFile` is the SVG's name relative to the report. */
+function startupSection(results: BenchResults): string[] {
+  const startup = results.startup;
+  if (!startup) return ['Not run (--quick runs skip it).'];
+  if (failed(startup)) return [`Not measured: ${startup.error}`];
+  const deployed = startup[0];
+  const rows = startup.map((v) => [
+    v.name,
+    mb(v.bundleBytes),
+    v.mapBytes ? mb(v.mapBytes) : '–',
+    ms(v.initMs),
+    deployed ? `${v.initMs >= deployed.initMs ? '+' : ''}${ms(v.initMs - deployed.initMs)}` : '–',
+    v.readableStack ? 'TypeScript file:line' : 'bundle offsets',
+  ]);
+  return [
+    "Each variant of the function bundle is evaluated in a fresh Node process (median of 5; the model load it starts runs on after), then its handler is sent a malformed event to see what the error's stack trace names.",
+    '',
+    table(['bundle', 'MB', 'map MB', 'init ms', 'vs deployed', 'stack trace'], rows),
+  ];
+}
+
+function sweepSection(results: BenchResults, chartFile: string): string[] {
+  const sweep = results.sweep;
+  if (!sweep) return ['Not run (--quick runs skip it).'];
+  if ('skipped' in sweep) return [`Skipped: ${sweep.skipped}.`];
+  const rows = sweep.points.map((p) => [
+    String(p.memoryMb),
+    p.vcpu.toFixed(2),
+    ms(p.durationMs.medium),
+    ms(p.durationMs.large),
+    usd(p.usdPerMillion.x86_64.medium ?? Number.NaN),
+    usd(p.usdPerMillion.x86_64.large ?? Number.NaN),
+    usd(p.usdPerMillion.arm64.medium ?? Number.NaN),
+    usd(p.usdPerMillion.arm64.large ?? Number.NaN),
+    x(ratio(p.usdPerMillion.x86_64.large ?? Number.NaN, p.usdPerMillion.x86_64.medium ?? Number.NaN)),
+  ]);
+  return [
+    `The deployed pipeline (tfjs wasm, decoder ${sweep.decoder}) in a fresh process under a CPU quota of memory ÷ 1,769 MB of one core, in a cgroup made for each size and removed after it (${sweep.cgroup}); warm medians. ` +
+      "arm64 prices apply x86_64 durations: this machine has no arm64 core, so they show the price difference, not Graviton's speed. " +
+      'A quota caps CPU time; it does not give more than this machine has, so sizes above 1 vCPU are bounded by the cores the other load leaves.',
+    '',
+    table(
+      [
+        'memory MB',
+        'vCPU',
+        '2 MP ms',
+        '12 MP ms',
+        'x86 2 MP $/M',
+        'x86 12 MP $/M',
+        'arm 2 MP $/M',
+        'arm 12 MP $/M',
+        '12 MP ÷ 2 MP cost',
+      ],
+      rows,
+    ),
+    '',
+    `Chosen: **${sweep.chosenMb} MB**, ${sweep.why}.`,
+    '',
+    `![cost by memory](${chartFile.replace(/\.svg$/, '-sweep.svg')})`,
+  ];
+}
+
 export function renderReport(results: BenchResults, chartFile: string): string {
   const m = results.machine;
   const lines: string[] = [
@@ -461,6 +576,10 @@ export function renderReport(results: BenchResults, chartFile: string): string {
     ...headline(results),
     '',
     `![time per stage](${chartFile})`,
+    '',
+    '## As deployed vs the right peer',
+    '',
+    ...deployedVsPeerSection(results),
     '',
     '## What the numbers argue for',
     '',
@@ -516,12 +635,14 @@ export function renderReport(results: BenchResults, chartFile: string): string {
   lines.push('## CLI throughput', '', ...throughputSection(results), '');
   lines.push('## Artifact sizes against Lambda limits', '', ...artifactSection(results), '');
   lines.push('## Cost per million images', '', ...costSection(results), '');
+  lines.push('## Bundle start-up: source maps and minification', '', ...startupSection(results), '');
+  lines.push('## Power-tuning sweep (simulated)', '', ...sweepSection(results, chartFile), '');
   lines.push(
     '## Not measured here',
     '',
     '- The `tensorflow` backend (tfjs-node, the native layer Lambda uses with `BACKEND=auto`): it cannot be installed on this machine, so its cold start is recorded as unavailable.',
     "- Lambda itself: its vCPU at 2048 MB is not this machine's core; S3 download/upload time; INIT billing.",
-    `- Scenario images: resized with sharp from the sample photos ${[...new Set(results.scenarios.map((s) => s.source))].join(', ')} (JPEG quality 90), cached in the temp folder.`,
+    `- Scenario images: ${results.scenarios.map((s) => `${s.name} from ${s.source}`).join('; ')} (JPEG quality 90), cached in the temp folder.`,
     '',
   );
   return lines.join('\n');

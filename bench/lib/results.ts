@@ -9,7 +9,9 @@ import type {
 } from './jobs/job-types';
 import type { TfliteVsTfjsResult } from './jobs/tflite-vs-tfjs';
 import type { MachineFacts } from './machine';
+import type { SweepResult } from './power-sweep';
 import type { ScenarioImage, ScenarioName } from './scenario-images';
+import type { StartupVariant } from './startup-variants';
 import type { Summary } from './stats';
 
 /** The configurations compared on the same images in the same run. `ours` is the product's default here. */
@@ -18,10 +20,11 @@ export const CONFIGS = {
   sharp: 'tfjs wasm + sharp decoder',
   onnx: 'onnxruntime-node (1 thread) + jimp',
   cpu: 'tfjs cpu backend + jimp',
+  peer: 'peer: sharp shrink-on-load + onnxruntime-node (1 thread), own process',
 } as const;
 export type ConfigName = keyof typeof CONFIGS;
 
-export const COLD_ENGINES = ['wasm', 'cpu', 'tensorflow', 'onnxruntime'] as const;
+export const COLD_ENGINES = ['wasm', 'deployed', 'cpu', 'tensorflow', 'onnxruntime', 'peer'] as const;
 export type ColdEngine = (typeof COLD_ENGINES)[number];
 
 export type Failure = { error: string };
@@ -84,6 +87,10 @@ export interface BenchResults {
   agreement?: AgreementRow[] | Failure;
   throughput: ThroughputResults;
   artifacts: { entry: string; bundleOptions: string; items: Artifact[]; zipped: boolean } | Failure;
+  /** Init of the function bundle with and without source maps and minification (full runs only). */
+  startup?: StartupVariant[] | Failure;
+  /** The simulated power-tuning sweep (full runs only). */
+  sweep?: SweepResult;
   cost: {
     prices: Record<string, string | number>;
     memoryMb: number;

@@ -22,6 +22,7 @@ import { STAGES } from './jobs/job-types';
 import { hasTfliteTwin, type TfliteVsTfjsResult } from './jobs/tflite-vs-tfjs';
 import { machineFacts } from './machine';
 import { findOnnxFile } from './onnx-peer';
+import { powerSweep } from './power-sweep';
 import {
   type BenchResults,
   CONFIGS,
@@ -35,6 +36,7 @@ import {
   type WarmEntry,
 } from './results';
 import { prepareScenarioImages, type ScenarioImage, type ScenarioName } from './scenario-images';
+import { measureStartupVariants } from './startup-variants';
 import { median, summarize } from './stats';
 import { buildWorker, type WorkerBundle } from './worker-bundle';
 
@@ -46,7 +48,7 @@ const BUNDLE_OPTIONS_SOURCE = 'scripts/lib/bundle-options.ts';
 /** Repeats per mode: full keeps the whole run to a few minutes on 2 cores; quick stays under a minute. */
 const PLAN = {
   full: {
-    cold: { wasm: 5, cpu: 3, onnxruntime: 5 },
+    cold: { wasm: 5, deployed: 5, cpu: 3, onnxruntime: 5, peer: 5 },
     warm: {
       small: { warmup: 3, repeats: 30 },
       medium: { warmup: 2, repeats: 15 },
@@ -60,7 +62,7 @@ const PLAN = {
     zip: true,
   },
   quick: {
-    cold: { wasm: 1, cpu: 1, onnxruntime: 1 },
+    cold: { wasm: 1, deployed: 1, cpu: 1, onnxruntime: 1, peer: 1 },
     warm: {
       small: { warmup: 1, repeats: 3 },
       medium: { warmup: 1, repeats: 3 },
@@ -96,6 +98,8 @@ function engineFor(config: ConfigName): Engine {
       return { engine: 'tfjs', backend: 'cpu', decoder: 'jimp' };
     case 'onnx':
       return { engine: 'onnx', threads: 1 };
+    case 'peer':
+      return { engine: 'peer' };
   }
 }
 
@@ -109,10 +113,13 @@ async function coldStarts(
   const plan = PLAN[options.quick ? 'quick' : 'full'].cold;
   const engines: Array<[ColdEngine, number]> = [
     ['wasm', plan.wasm],
+    // As deployed: Decoder=auto with the decoder layer, i.e. sharp.
+    ['deployed', plan.deployed],
     ['cpu', plan.cpu],
     // Not installable here (its install downloads libtensorflow): one attempt records why.
     ['tensorflow', 1],
     ['onnxruntime', onnxFile ? plan.onnxruntime : 0],
+    ['peer', onnxFile ? plan.peer : 0],
   ];
   const entries: ColdStartEntry[] = [];
   for (const [engine, repeats] of engines) {
@@ -121,7 +128,11 @@ async function coldStarts(
     const job: ColdStartJob =
       engine === 'onnxruntime'
         ? { ...base, engine: 'onnx', threads: 1 }
-        : { ...base, engine: 'tfjs', backend: engine, decoder: 'jimp' };
+        : engine === 'peer'
+          ? { ...base, engine: 'peer' }
+          : engine === 'deployed'
+            ? { ...base, engine: 'tfjs', backend: 'wasm', decoder: 'auto' }
+            : { ...base, engine: 'tfjs', backend: engine, decoder: 'jimp' };
     const runs: ColdStartEntry['runs'] = [];
     let error: string | undefined;
     for (let i = 0; i < repeats; i++) {
@@ -158,7 +169,9 @@ async function warmLatency(
   log: Log,
 ): Promise<WarmEntry[]> {
   const plan = PLAN[options.quick ? 'quick' : 'full'];
-  const configs = (Object.keys(CONFIGS) as ConfigName[]).filter((c) => c !== 'onnx' || onnxFile);
+  const configs = (Object.keys(CONFIGS) as ConfigName[]).filter(
+    (c) => (c !== 'onnx' && c !== 'peer') || onnxFile,
+  );
   const entries = new Map<ConfigName, WarmEntry>(
     configs.map((config) => [
       config,
@@ -336,6 +349,18 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
 
     const throughputResults = await throughput(worker, options, log);
 
+    const startup = options.quick
+      ? undefined
+      : await attempt(log, 'bundle start-up variants', async () => {
+          log('bundle start-up: source maps and minification');
+          return measureStartupVariants(tmpDir, options.modelDir, 5);
+        });
+
+    // Last: it runs the deployed pipeline under CPU quotas, in cgroups made and removed here.
+    const sweep = options.quick
+      ? undefined
+      : await powerSweep(worker, options.modelDir, scenarios, { decoder: 'auto', repeats: 5 }, log);
+
     const zip = PLAN[options.quick ? 'quick' : 'full'].zip;
     log(`artifact sizes${zip ? ' (zipping)' : ' (unzipped only in --quick)'}`);
     const artifacts = await attempt(log, 'artifact sizes', async () => {
@@ -360,6 +385,8 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
       agreement: failed(agreement) || agreement.length ? agreement : undefined,
       throughput: throughputResults,
       artifacts,
+      startup,
+      sweep,
       cost: {
         prices: { ...PRICES },
         memoryMb: MEMORY_MB,

@@ -1,8 +1,8 @@
-import { type BackendChoice, type DecoderName, loadClassifier } from '../../function/classifier';
+import { type BackendChoice, type DecoderChoice, loadClassifier } from '../../function/classifier';
 import type { BenchClassification } from './onnx-classifier';
 
 /** The product itself, through its public surface, shaped like the onnxruntime peer for the jobs. */
-export async function loadTfjsClassifier(modelDir: string, backend: BackendChoice, decoder: DecoderName) {
+export async function loadTfjsClassifier(modelDir: string, backend: BackendChoice, decoder: DecoderChoice) {
   const classifier = await loadClassifier({ modelDir, backend, decoder });
   return {
     backend: classifier.backend,

@@ -2,12 +2,42 @@ import { readFileSync } from 'node:fs';
 import type { ColdStartJob, ColdStartResult } from './job-types';
 
 /**
+ * Which native or external packages this process has loaded (the CommonJS cache: they stay outside the
+ * bundle). jimp is bundled, so it is kept out of the peer's process by imports alone (peer-classifier.ts).
+ */
+function loadedPackages(): NonNullable<ColdStartResult['loaded']> {
+  const files = Object.keys(require.cache);
+  const has = (re: RegExp) => files.some((f) => re.test(f));
+  return {
+    tfjs: has(/[\\/]@tensorflow[\\/]/),
+    sharp: has(/[\\/]sharp[\\/]/),
+    onnxruntime: has(/[\\/]onnxruntime-node[\\/]/),
+  };
+}
+
+/**
  * A fresh process to its first result: everything is imported dynamically here so the import time is
  * measured (esbuild evaluates a dynamically imported module only when the import runs). Times are
  * milliseconds since the process started, so they include Node's own start-up.
  */
 export async function runColdStart(job: ColdStartJob): Promise<ColdStartResult> {
   const entryMs = performance.now();
+  if (job.engine === 'peer') {
+    const { loadPeerClassifier } = await import('../peer-classifier');
+    const importedMs = performance.now();
+    const classifier = await loadPeerClassifier(job.modelDir, job.onnxFile as string);
+    const loadedMs = performance.now();
+    const result = await classifier.classify(readFileSync(job.image));
+    return {
+      backend: 'onnxruntime',
+      entryMs,
+      importedMs,
+      loadedMs,
+      firstResultMs: performance.now(),
+      top1: result.top1.label,
+      loaded: loadedPackages(),
+    };
+  }
   if (job.engine === 'onnx') {
     const { loadOnnxClassifier } = await import('../onnx-classifier');
     const importedMs = performance.now();
@@ -39,5 +69,6 @@ export async function runColdStart(job: ColdStartJob): Promise<ColdStartResult> 
     loadedMs,
     firstResultMs: performance.now(),
     top1: result.predictions[0]?.label ?? '',
+    loaded: loadedPackages(),
   };
 }

@@ -1,4 +1,4 @@
-import type { BackendChoice, BackendName, DecoderName } from '../../../function/classifier';
+import type { BackendChoice, BackendName, DecoderChoice } from '../../../function/classifier';
 import type { KernelTime } from '../kernel-profile';
 import type { OpTime } from '../onnx-peer';
 import type { TfliteVsTfjsJob, TfliteVsTfjsResult } from './tflite-vs-tfjs';
@@ -14,8 +14,10 @@ export type Job =
   | TfliteVsTfjsJob;
 
 export type Engine =
-  | { engine: 'tfjs'; backend: BackendChoice; decoder: DecoderName }
-  | { engine: 'onnx'; threads: number };
+  | { engine: 'tfjs'; backend: BackendChoice; decoder: DecoderChoice }
+  | { engine: 'onnx'; threads: number }
+  /** sharp + onnxruntime-node in a process of its own (bench/lib/peer-classifier.ts). */
+  | { engine: 'peer' };
 
 export type ColdStartJob = {
   kind: 'cold-start';
@@ -65,6 +67,8 @@ export const STAGES: readonly Stage[] = ['decodeMs', 'preprocessMs', 'inferenceM
 
 export interface ColdStartResult {
   backend: BackendName | 'onnxruntime';
+  /** Modules loaded when the first result was out, by package: what the process holds. */
+  loaded?: { tfjs: boolean; sharp: boolean; onnxruntime: boolean };
   /** Milliseconds since the child process started (performance.timeOrigin). */
   entryMs: number;
   importedMs: number;

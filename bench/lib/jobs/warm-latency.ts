@@ -1,14 +1,24 @@
 import { readFileSync } from 'node:fs';
-import { loadOnnxClassifier } from '../onnx-classifier';
-import { loadTfjsClassifier } from '../tfjs-classifier';
 import { STAGES, type Stage, type WarmImageResult, type WarmJob, type WarmResult } from './job-types';
 
-/** Loads once, then classifies each image `warmup` times unmeasured and `repeats` times measured. */
+/**
+ * Loads once (each engine's modules imported on demand, so the peer's process holds neither TF.js nor
+ * jimp), then classifies each image `warmup` times unmeasured and `repeats` times measured. */
 export async function runWarm(job: WarmJob): Promise<WarmResult> {
   const classifier =
-    job.engine === 'onnx'
-      ? await loadOnnxClassifier(job.modelDir, job.onnxFile as string, job.threads)
-      : await loadTfjsClassifier(job.modelDir, job.backend, job.decoder);
+    job.engine === 'peer'
+      ? await (await import('../peer-classifier')).loadPeerClassifier(job.modelDir, job.onnxFile as string)
+      : job.engine === 'onnx'
+        ? await (await import('../onnx-classifier')).loadOnnxClassifier(
+            job.modelDir,
+            job.onnxFile as string,
+            job.threads,
+          )
+        : await (await import('../tfjs-classifier')).loadTfjsClassifier(
+            job.modelDir,
+            job.backend,
+            job.decoder,
+          );
   const rssAfterLoadBytes = process.memoryUsage().rss;
   const images: WarmImageResult[] = [];
   for (const image of job.images) {

@@ -13,6 +13,7 @@ import {
   RequestError,
 } from '../on-demand-request';
 import { classifyImage, readImage } from '../read-and-classify';
+import { isRekognitionEvent } from '../rekognition-protocol';
 import { type ResultSource, type SuccessResult, sourceOf, successDocument } from '../result-document';
 import { type ItemOutcome, runItem } from '../run-items';
 import { defineSource, isRecord, type SourceHandler } from './event-source';
@@ -185,7 +186,11 @@ export const functionUrl = defineSource({
   kind: 'function-url',
   constant: 'FUNCTION_URL',
   expects: 'a Function URL request (requestContext.http)',
+  // Requests in Rekognition's protocol (X-Amz-Target) belong to the rekognition source.
   matches: (event) =>
-    isRecord(event) && isRecord(event.requestContext) && isRecord(event.requestContext.http),
+    isRecord(event) &&
+    isRecord(event.requestContext) &&
+    isRecord(event.requestContext.http) &&
+    !isRekognitionEvent(event),
   create: createFunctionUrlHandler,
 });

@@ -11,6 +11,7 @@ import { classifyImage, readImage } from '../read-and-classify';
 import {
   type DetectLabelsRequest,
   detectLabelsResponse,
+  isRekognitionEvent,
   parseDetectLabelsRequest,
   RekognitionError,
   RekognitionErrorType,
@@ -18,9 +19,9 @@ import {
   rekognitionErrorResponse,
   rekognitionResponse,
 } from '../rekognition-protocol';
-import { type ItemOutcome, runItems } from '../run-items';
+import { type ItemOutcome, runItem } from '../run-items';
 import { METRIC } from '../telemetry';
-import { defineSource, isRecord, type SourceHandler } from './event-source';
+import { defineSource, type SourceHandler } from './event-source';
 
 /**
  * Rekognition's DetectLabels on the Function URL: a request with `X-Amz-Target:
@@ -37,13 +38,11 @@ export function createRekognitionHandler(deps: HandlerDeps): SourceHandler<Funct
     withInvocation(resolved, context, async ({ model, isColdStart }) => {
       const http = parseFunctionUrlEvent(event);
       const requestId = context.awsRequestId;
-      const [outcome] = (
-        await runItems([http], context, async (item, signal) => {
-          const request = parseDetectLabelsRequest(item);
-          return answer(request, await model(), signal, { requestId, isColdStart });
-        })
-      ).outcomes;
-      return respond(outcome as ItemOutcome<FunctionUrlRequest, Record<string, unknown>>, requestId);
+      const outcome = await runItem(http, context, async (item, signal) => {
+        const request = parseDetectLabelsRequest(item);
+        return answer(request, await model(), signal, { requestId, isColdStart });
+      });
+      return respond(outcome, requestId);
     });
 
   async function answer(
@@ -137,19 +136,10 @@ export function createRekognitionHandler(deps: HandlerDeps): SourceHandler<Funct
   }
 }
 
-const REKOGNITION_TARGET = /^RekognitionService\./;
-
 export const rekognition = defineSource({
   kind: 'rekognition',
   constant: 'REKOGNITION',
   expects: 'a Rekognition-protocol request (a Function URL request with X-Amz-Target RekognitionService.*)',
-  // Function URLs deliver header names in lower case.
-  matches: (event) =>
-    isRecord(event) &&
-    isRecord(event.requestContext) &&
-    isRecord(event.requestContext.http) &&
-    isRecord(event.headers) &&
-    typeof event.headers['x-amz-target'] === 'string' &&
-    REKOGNITION_TARGET.test(event.headers['x-amz-target']),
+  matches: isRekognitionEvent,
   create: createRekognitionHandler,
 });

@@ -1,0 +1,101 @@
+import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { functionBuildOptions } from '../../scripts/lib/bundle-options';
+import { projectPath } from './project';
+import { median } from './stats';
+
+export interface StartupVariant {
+  name: string;
+  sourcemap: boolean;
+  minify: boolean;
+  /** Node runs with --enable-source-maps (the template sets it in NODE_OPTIONS). */
+  enableSourceMaps: boolean;
+  bundleBytes: number;
+  mapBytes: number;
+  /** Median ms to evaluate the bundle (what Lambda's INIT phase runs before the model finishes loading). */
+  initMs: number;
+  /** Whether a stack trace thrown from the classifier names a TypeScript source file. */
+  readableStack: boolean;
+}
+
+const VARIANTS = [
+  {
+    name: 'as deployed: unminified, source map, --enable-source-maps',
+    sourcemap: true,
+    minify: false,
+    enableSourceMaps: true,
+  },
+  { name: 'unminified, source map, flag off', sourcemap: true, minify: false, enableSourceMaps: false },
+  { name: 'unminified, no source map', sourcemap: false, minify: false, enableSourceMaps: false },
+  {
+    name: 'minified, source map, --enable-source-maps',
+    sourcemap: true,
+    minify: true,
+    enableSourceMaps: true,
+  },
+  { name: 'minified, no source map', sourcemap: false, minify: true, enableSourceMaps: false },
+] as const;
+
+// Evaluates the bundle as Lambda's INIT does (its model load starts and runs on after), then throws an
+// error from inside the classifier's code to see what a stack trace says.
+const PROBE = `
+const t0 = performance.now();
+const m = require(process.argv[1]);
+const initMs = performance.now() - t0;
+const done = (stack) =>
+  process.stdout.write(JSON.stringify({ initMs, ts: /\\.ts:\\d+/.test(String(stack)) }) + '\\n', () => process.exit(0));
+Promise.resolve()
+  .then(() => m.handler({ not: 'an event' }, { awsRequestId: 'probe', getRemainingTimeInMillis: () => 5000 }))
+  .then((answer) => done(new Error('no error: ' + JSON.stringify(answer)).stack), (e) => done(e && e.stack));
+`;
+
+/**
+ * What a source map and an unminified bundle add to the function's init: each variant of the bundle is
+ * built and evaluated `runs` times in a fresh Node process (layer packages from NODE_PATH).
+ */
+export async function measureStartupVariants(
+  outDir: string,
+  modelDir: string,
+  runs: number,
+): Promise<StartupVariant[]> {
+  const out: StartupVariant[] = [];
+  for (const [i, v] of VARIANTS.entries()) {
+    const dir = path.join(outDir, `startup-${i}`);
+    const options = functionBuildOptions(projectPath(), dir);
+    await build({ ...options, sourcemap: v.sourcemap, minify: v.minify });
+    const file = path.join(dir, 'entry.js');
+    const times: number[] = [];
+    let readableStack = false;
+    for (let r = 0; r < runs; r++) {
+      const run = spawnSync(
+        process.execPath,
+        [...(v.enableSourceMaps ? ['--enable-source-maps'] : []), '-e', PROBE, file],
+        {
+          encoding: 'utf8',
+          env: {
+            PATH: process.env.PATH,
+            NODE_PATH: projectPath('node_modules'),
+            MODEL_DIR: modelDir,
+            LOG_LEVEL: 'SILENT',
+          },
+          timeout: 60_000,
+        },
+      );
+      const line = run.stdout.split('\n').find((l) => l.startsWith('{'));
+      if (!line) throw new Error(`the ${v.name} bundle did not start: ${run.stderr.slice(-300)}`);
+      const parsed = JSON.parse(line) as { initMs: number; ts: boolean };
+      times.push(parsed.initMs);
+      readableStack = parsed.ts;
+    }
+    out.push({
+      ...v,
+      bundleBytes: statSync(file).size,
+      mapBytes: v.sourcemap ? statSync(`${file}.map`).size : 0,
+      initMs: median(times),
+      readableStack,
+    });
+  }
+  return out;
+}
