@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import { expect } from 'chai';
 import { ErrorCode, loadClassifier } from '../../function/classifier/index';
-import { type CommandIo, runTrain, TRAIN_USAGE } from '../../scripts/cli/train-command';
+import { usageOf } from '../../scripts/cli/command';
+import { type CommandIo, runTrain, trainCommand } from '../../scripts/cli/train-command';
 import { buildTinyMobileNet, tempDir } from '../support/tiny-models';
 import { colourPng, writeColourSet } from './support/colour-set';
 
@@ -45,10 +46,10 @@ describe('lambdavision train', function () {
   it('prints its usage for --help and refuses a missing --out', async () => {
     const help = capture();
     expect(await runTrain(['--help'], help)).to.equal(0);
-    expect(help.out()).to.equal(`${TRAIN_USAGE}\n`);
+    expect(help.out()).to.equal(`${usageOf(trainCommand)}\n`);
     const { status, io } = await train([data]);
     expect(status).to.equal(2);
-    expect(io.err()).to.include('--out <model-dir> is required');
+    expect(io.err()).to.include('--out <dir> is required');
   });
 
   it('writes a model folder the classifier loads, skipping the unreadable image with its code', async () => {
