@@ -20,6 +20,16 @@ export const COMMANDS: Readonly<Record<string, CommandRow>> = {
     summary: 'classify image files and folders with the default model or --model <dir>',
     load: async () => (await import('./classify-command')).classifyCommand,
   },
+  train: {
+    summary:
+      'train a classifier for your own labels on labelled images; writes a model folder and its evaluation',
+    load: async () => (await import('./train-command')).trainCommand,
+  },
+  evaluate: {
+    summary:
+      'evaluate any model on labelled images: per-label precision, recall, F1, confusion matrix, report',
+    load: async () => (await import('./evaluate-command')).evaluateCommand,
+  },
   'fetch-model': {
     summary: 'fetch a model (catalog, folder or s3://), check its checksums and write the model folder',
     load: async () => (await import('../lib/fetch-model-command')).fetchModelCommand,
