@@ -5,10 +5,12 @@ import { decodeWithJimp } from './decode-jimp';
 import { loadSharpDecoder } from './decode-sharp';
 import { DECODERS, type DecodedImage, type Decoder, type DecoderChoice, type DecoderName } from './decoder';
 import { ErrorCode, LambdaVisionError, ModelError } from './errors';
+import { attachHead } from './head';
 import { DEFAULT_LIMITS, type ImageFormat, type ImageLimits, inspectImage } from './image-probe';
 import { loadLabels } from './labels';
 import { type LocatedModel, locateModel, type ModelFormat } from './model-files';
 import { loadPredictor } from './model-formats';
+import { checkNumber, checkOption, OPTION_RULES } from './options';
 import type { ModelFacts, Predictor } from './predictor';
 import { type Normalization, type PreprocessSpec, type ResizeMode, toInputTensor } from './preprocess';
 import { detectOutputKind, type OutputKind, type Prediction, topK } from './top-k';
@@ -71,6 +73,11 @@ export interface ClassifyOptions {
   allProbabilities?: boolean;
 }
 
+export interface EmbedOptions {
+  /** Mirror the image left to right first (a light augmentation for training). */
+  mirror?: boolean;
+}
+
 export interface Classifier {
   readonly backend: BackendName;
   /** The decoder chosen at load (a format it lacks may still go to jimp: see each result). */
@@ -78,6 +85,11 @@ export interface Classifier {
   readonly model: ModelInfo;
   readonly limits: ImageLimits;
   classify(bytes: Uint8Array, options?: ClassifyOptions): Promise<ClassificationResult>;
+  /**
+   * The base model's penultimate features for one image (for a model with a trained head: those the head
+   * reads). MODEL_INVALID where the model format cannot expose them. Optional so fakes need not have it.
+   */
+  embed?(bytes: Uint8Array, options?: EmbedOptions): Promise<Float32Array>;
   dispose(): void;
 }
 
@@ -85,7 +97,6 @@ export interface Classifier {
 const DEFAULT_RANGE: Normalization = { kind: 'range', min: -1, max: 1 };
 // Centre crop scored better than stretching on the shared test images: see README, "Preprocessing".
 const DEFAULT_RESIZE: ResizeMode = 'center-crop';
-export const MAX_TOP_K = 100;
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 // A shrinking decoder reports the full size separately from the pixels it kept.
@@ -133,29 +144,6 @@ export function chooseSharp(
   }
 }
 
-function validateTopK(value: number | undefined, classes: number): number {
-  const k = value ?? 5;
-  const max = Math.max(MAX_TOP_K, classes);
-  if (!Number.isInteger(k) || k < 1 || k > max) {
-    throw new LambdaVisionError(
-      ErrorCode.INVALID_OPTION,
-      `topK must be a whole number from 1 to ${max}, got ${value}`,
-    );
-  }
-  return k;
-}
-
-function validateConfidence(value: number | undefined): number {
-  const c = value ?? 0;
-  if (!(c >= 0 && c <= 1)) {
-    throw new LambdaVisionError(
-      ErrorCode.INVALID_OPTION,
-      `minConfidence must be between 0 and 1, got ${value}`,
-    );
-  }
-  return c;
-}
-
 /**
  * Loads a model once: activates the backend, reads the weights from disk, resolves the model's facts
  * (manifest, else the model's own shapes) and runs one warm-up inference so the first real image does
@@ -167,8 +155,17 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
   const backend = await selectBackend(options.backend ?? 'auto');
   const limits: ImageLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const located = await locateModel(options.modelDir);
-  const predictor: Predictor = await loadPredictor(located);
   const { manifest } = located;
+  const base: Predictor = await loadPredictor(located);
+  let predictor = base;
+  if (manifest.head) {
+    try {
+      predictor = await attachHead(base, manifest.head, located.manifestDir);
+    } catch (error) {
+      base.dispose();
+      throw error;
+    }
+  }
 
   const inputSize = manifest.inputSize ?? predictor.inputSize;
   if (!inputSize) {
@@ -236,8 +233,13 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
     model,
     limits,
     async classify(bytes, classifyOptions = {}) {
-      const k = validateTopK(classifyOptions.topK, model.classes);
-      const minConfidence = validateConfidence(classifyOptions.minConfidence);
+      // A model with more classes than MAX_TOP_K may list them all.
+      const k = checkNumber(
+        classifyOptions.topK ?? 5,
+        { ...OPTION_RULES.topK, max: Math.max(OPTION_RULES.topK.max, model.classes) },
+        'topK',
+      );
+      const minConfidence = checkOption('minConfidence', classifyOptions.minConfidence ?? 0);
       const start = performance.now();
       // The header is read once, here, and handed to the decoder with its layout.
       const header = inspectImage(bytes, limits, decoders);
@@ -286,6 +288,26 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
             }
           : {}),
       };
+    },
+    async embed(bytes, embedOptions = {}) {
+      const embedder = predictor.embed?.bind(predictor);
+      if (!embedder) {
+        throw new ModelError(
+          ErrorCode.MODEL_INVALID,
+          `${located.path} does not expose its penultimate features (no final Dense/Conv/MatMul found)`,
+        );
+      }
+      const header = inspectImage(bytes, limits, decoders);
+      const image = await decode(bytes, header, limits);
+      const features = tf.tidy(() => {
+        const input = toInputTensor(image, spec);
+        return embedder(embedOptions.mirror ? (tf.reverse(input, 2) as tf.Tensor4D) : input);
+      });
+      try {
+        return (await features.data()) as Float32Array;
+      } finally {
+        features.dispose();
+      }
     },
     dispose: () => predictor.dispose(),
   };

@@ -153,6 +153,38 @@ export const ERROR_CODES = {
     description:
       'above the invocation payload limit (answered by the Function URL itself on AWS, by `npm run dev` here)',
   },
+  // Training a custom head (training/, `lambdavision train` and `evaluate`).
+  DATASET_NOT_FOUND: {
+    kind: 'permanent',
+    scope: 'training',
+    description: 'the labelled data (folder, manifest or s3:// prefix) does not exist',
+  },
+  DATASET_INVALID: {
+    kind: 'permanent',
+    scope: 'training',
+    description:
+      'a manifest row or line that cannot be read, test labels the training data lacks, no images left to test',
+  },
+  TOO_FEW_LABELS: {
+    kind: 'permanent',
+    scope: 'training',
+    description: 'fewer than two labels: a classifier needs at least two',
+  },
+  EMPTY_LABEL: {
+    kind: 'permanent',
+    scope: 'training',
+    description: 'a label folder without images, or whose every image was unreadable',
+  },
+  TRAIN_TEST_OVERLAP: {
+    kind: 'permanent',
+    scope: 'training',
+    description: 'the same image (by content) is in the training and the test data',
+  },
+  OUTPUT_EXISTS: {
+    kind: 'permanent',
+    scope: 'training',
+    description: 'the output model folder exists and `--force` was not given',
+  },
   // The command line.
   USAGE: {
     kind: 'permanent',
@@ -165,10 +197,24 @@ export const ERROR_CODES = {
     description:
       'a model fetch failed: a missing file, an unreachable source, a checksum mismatch, a model that does not load',
   },
+  GENERATED_DATA_UNPROVEN: {
+    kind: 'permanent',
+    scope: 'cli',
+    description:
+      'a generator could not prove its output from its sources (the label hierarchy: a class no WordNet synset names, ids out of ImageNet order, a tie no pin decides); nothing is written',
+  },
 } as const satisfies Record<string, { kind: ErrorKind; scope: ErrorScope; description: string }>;
 
 export type ErrorKind = 'permanent' | 'transient';
-export type ErrorScope = 'image' | 'model' | 'object' | 'invocation' | 'batch' | 'request' | 'cli';
+export type ErrorScope =
+  | 'image'
+  | 'model'
+  | 'object'
+  | 'invocation'
+  | 'batch'
+  | 'request'
+  | 'training'
+  | 'cli';
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 

@@ -4,8 +4,8 @@ export {
   type Classifier,
   type ClassifierOptions,
   type ClassifyOptions,
+  type EmbedOptions,
   loadClassifier,
-  MAX_TOP_K,
   type ModelInfo,
   type Timings,
 } from './classifier';
@@ -25,11 +25,22 @@ export {
   ModelError,
 } from './errors';
 export { IMAGE_EXTENSIONS } from './formats/index';
+export { attachHead, headWeightCount } from './head';
 export { DEFAULT_LIMITS, type ImageHeader, type ImageLimits, probeImage } from './image-probe';
 export { LABEL_FILES, loadLabels } from './labels';
-export { MANIFEST_FILE, type ModelManifest } from './manifest';
-export { fileSystemHandler, locateModel } from './model-files';
+export { type HeadManifest, MANIFEST_FILE, type ModelManifest, manifestSchema } from './manifest';
+export { fileSystemHandler, type LocatedModel, locateModel } from './model-files';
 export { moduleRequire } from './module-require';
+export {
+  checkNumber,
+  checkOption,
+  describeRule,
+  MAX_TOP_K,
+  type NumberRule,
+  type NumericOption,
+  OPTION_RULES,
+} from './options';
+export type { Predictor } from './predictor';
 export { type PreprocessSpec, type ResizeMode, toInputTensor } from './preprocess';
 export { formatOriginalLine } from './score-line';
 export { useSingleKernelRelu6 } from './single-kernel-relu6';

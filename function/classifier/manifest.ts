@@ -8,6 +8,44 @@ import { z } from 'zod';
 export const MANIFEST_FILE = 'lambdavision.json';
 
 const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
+const count = z.number().int().positive();
+
+/**
+ * A head trained on the base model's embeddings (`lambdavision train`): the model above is the base,
+ * the labels file names the head's outputs, and one little-endian float32 file holds, in order, the
+ * embedding mean and scale [size] each, the dense kernel [size × dense.classes.length] and bias, and the
+ * neighbour exemplars [exemplars × size] (standardised, L2-normalised).
+ */
+export const headSchema = z
+  .object({
+    weights: z.string().min(1),
+    embeddingSize: count,
+    /** How many labels the head answers with (the label file's length). */
+    labels: count,
+    /** A softmax layer over these label indices (the labels with enough images to train it). */
+    dense: z
+      .object({ classes: z.array(z.number().int().min(0)).min(1) })
+      .strict()
+      .optional(),
+    /**
+     * Nearest neighbours for labels with too few images: `labels` gives each exemplar's label index; the
+     * k most similar (cosine) vote with weight exp(similarity / temperature).
+     */
+    neighbours: z
+      .object({
+        k: count,
+        temperature: z.number().positive(),
+        labels: z.array(z.number().int().min(0)).min(1),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((h) => h.dense || h.neighbours, { message: 'a head needs dense, neighbours or both' })
+  .refine((h) => [...(h.dense?.classes ?? []), ...(h.neighbours?.labels ?? [])].every((i) => i < h.labels), {
+    message: 'a label index is beyond head.labels',
+  });
+export type HeadManifest = z.infer<typeof headSchema>;
 
 export const manifestSchema = z
   .object({
@@ -31,6 +69,8 @@ export const manifestSchema = z
     /** SavedModel only: tags and signature to serve. */
     tags: z.array(z.string()).optional(),
     signature: z.string().optional(),
+    /** A trained head on the model's embeddings: the classifier answers with its labels instead. */
+    head: headSchema.optional(),
   })
   .strict()
   .refine((m) => !(m.inputRange && m.normalize), {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { nativeModule } from './backend';
+import { graphEmbedder, graphEmbeddingNode, layersEmbedder } from './embedders';
 import { ErrorCode, ModelError } from './errors';
 import type { LocatedModel } from './model-files';
 import { asScores, firstTensor, type Predictor, sizeFromShape } from './predictor';
@@ -84,6 +85,7 @@ export const MODEL_FORMATS = {
       return {
         inputSize: sizeFromShape(layers.inputs[0]?.shape),
         predict: (input) => asScores(firstTensor(layers.predict(input))),
+        embed: layersEmbedder(layers),
         dispose: () => layers.dispose(),
       };
     },
@@ -97,6 +99,7 @@ export const MODEL_FORMATS = {
       return {
         inputSize: sizeFromShape(graph.inputs[0]?.shape),
         predict: (input) => asScores(firstTensor(graph.predict(input))),
+        embed: graphEmbedder(graph, await graphEmbeddingNode(model.path, graph)),
         dispose: () => graph.dispose(),
       };
     },

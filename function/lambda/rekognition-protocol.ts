@@ -73,6 +73,20 @@ export const rekognitionErrorFor = (code: ErrorCode, message: string): Rekogniti
     message,
   );
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A Function URL event in Rekognition's protocol: an `X-Amz-Target` naming RekognitionService (Function
+ * URLs deliver header names in lower case). The Rekognition source takes these; the JSON API never does.
+ */
+export function isRekognitionEvent(event: unknown): boolean {
+  if (!isRecord(event) || !isRecord(event.requestContext) || !isRecord(event.requestContext.http))
+    return false;
+  const target = isRecord(event.headers) ? event.headers['x-amz-target'] : undefined;
+  return typeof target === 'string' && target.startsWith('RekognitionService.');
+}
+
 export const FEATURES = ['GENERAL_LABELS', 'IMAGE_PROPERTIES'] as const;
 export type Feature = (typeof FEATURES)[number];
 

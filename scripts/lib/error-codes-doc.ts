@@ -12,6 +12,7 @@ const SCOPE_TITLES: Record<ErrorScope, string> = {
   invocation: 'The invocation as a whole (Lambda function)',
   batch: 'An S3 Batch Operations task (Lambda function)',
   request: 'An on-demand request (Function URL)',
+  training: 'Training a custom head (lambdavision train, evaluate)',
   cli: 'The command line',
 };
 

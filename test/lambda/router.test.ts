@@ -16,7 +16,7 @@ import { type FixtureName, loadFixture } from './support/fixtures';
 
 function setup() {
   const store = new MemoryObjectStore();
-  store.add('lambdavision', 'uploads/my+photo 1.jpg', Buffer.from('PARROT'));
+  store.add('amzn-s3-demo-bucket', 'uploads/my+photo 1.jpg', Buffer.from('PARROT'));
   const logger = new RecordingLogger();
   const handler = createFunctionHandler({
     store,
@@ -36,6 +36,7 @@ describe('function router', () => {
     ['s3-batch-v1', EventKind.S3_BATCH],
     ['s3-batch-v2', EventKind.S3_BATCH],
     ['function-url', EventKind.FUNCTION_URL],
+    ['rekognition-detect-labels', EventKind.REKOGNITION],
   ];
   for (const [fixture, kind] of kinds) {
     it(`tells events/${fixture}.json is a ${kind} event`, () => {
@@ -111,6 +112,7 @@ describe('function router', () => {
         's3-batch-v1',
         's3-batch-v2',
         'function-url',
+        'rekognition-detect-labels',
       ] as const) {
         const matching = EVENT_SOURCES.filter((source) => source.matches(loadFixture(fixture)));
         expect(

@@ -10,7 +10,13 @@ const cache = new Map<string, string>();
 
 export const eventPath = (name: string): string => path.join(EVENTS_DIR, `${name}.json`);
 
-export type FixtureName = 's3-put' | 's3-put-multi' | 's3-batch-v1' | 's3-batch-v2' | 'function-url';
+export type FixtureName =
+  | 's3-put'
+  | 's3-put-multi'
+  | 's3-batch-v1'
+  | 's3-batch-v2'
+  | 'function-url'
+  | 'rekognition-detect-labels';
 
 /**
  * An event fixture from events/ (the same files `sam local invoke -e` uses), as a fresh copy: a test may
