@@ -63,6 +63,7 @@ try {
       workers: values.workers ? Number(values.workers) : undefined,
       log: (line) => process.stderr.write(`  ${line}\n`),
     });
+    if (!result) throw new Error('interrupted');
     const wallMs = performance.now() - started;
 
     // The baseline on exactly the same embeddings (all from the cache now).

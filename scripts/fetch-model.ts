@@ -1,4 +1,4 @@
-import { runFetchModel } from './lib/fetch-model-command';
+import { main } from './cli/main';
 
-// The only place that exits: everything else returns a status so tests can call it.
-process.exitCode = await runFetchModel(process.argv.slice(2));
+// `npx lambdavision fetch-model` under another name (kept for `npx tsx scripts/fetch-model.ts`).
+await main(['fetch-model', ...process.argv.slice(2)]);

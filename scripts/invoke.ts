@@ -1,4 +1,4 @@
-import { runInvoke } from './lib/invoke-command';
+import { main } from './cli/main';
 
-// The only place that sets the exit status: runInvoke returns it so tests can call it.
-process.exitCode = await runInvoke(process.argv.slice(2));
+// `npx lambdavision invoke` under another name (kept for `npx tsx scripts/invoke.ts`).
+await main(['invoke', ...process.argv.slice(2)]);

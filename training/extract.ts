@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import {
   type BackendChoice,
   type ErrorCode,
@@ -30,6 +30,13 @@ export interface ExtractOptions {
   /** Also embed each image mirrored left to right (light augmentation). */
   mirror?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Starts a worker thread on a TypeScript module: the default inherits this process's loader flags
+   * (tsx, mocha); a caller that registered its loader in-process passes its own (the CLI's startTsWorker).
+   */
+  startWorker?: WorkerStarter;
+  /** Aborted: no further image is started (the ones done are returned). */
+  signal?: AbortSignal;
 }
 
 export interface Extraction {
@@ -86,19 +93,24 @@ async function writeCached(file: string, vector: Float32Array): Promise<void> {
 
 const workerUrl = new URL('./extract-worker.ts', import.meta.url);
 
+export type WorkerStarter = (module: URL, options: Omit<WorkerOptions, 'argv'>) => Worker;
+const startWorkerThread: WorkerStarter = (module, options) => new Worker(module, options);
+
 /** Runs tasks on a pool of worker threads, each with its own copy of the model. */
 async function runPool(
   tasks: Task[],
   setup: WorkerSetup,
   workers: number,
   onResult: (task: Task, reply: WorkerReply) => Promise<void>,
+  signal?: AbortSignal,
+  startWorker: WorkerStarter = startWorkerThread,
 ): Promise<number> {
   if (tasks.length === 0) return 0;
   const pool: Worker[] = [];
   try {
     const ready = await Promise.all(
       Array.from({ length: workers }, () => {
-        const worker = new Worker(workerUrl, { workerData: setup });
+        const worker = startWorker(workerUrl, { workerData: setup });
         pool.push(worker);
         return new Promise<Worker>((resolve, reject) => {
           worker.once('error', reject);
@@ -117,7 +129,7 @@ async function runPool(
         (worker) =>
           new Promise<void>((resolve, reject) => {
             const send = () => {
-              const task = tasks[next++];
+              const task = signal?.aborted ? undefined : tasks[next++];
               if (!task) return resolve();
               const request: WorkerRequest = {
                 type: 'embed',
@@ -146,6 +158,7 @@ async function runHere(
   tasks: Task[],
   setup: WorkerSetup,
   onResult: (task: Task, reply: WorkerReply) => Promise<void>,
+  signal?: AbortSignal,
 ): Promise<number> {
   if (tasks.length === 0) return 0;
   const classifier = await loadClassifier({ modelDir: setup.modelDir, backend: setup.backend });
@@ -155,6 +168,7 @@ async function runHere(
       throw new TrainingError('MODEL_INVALID' as ErrorCode, `${setup.modelDir} cannot expose embeddings`);
     const start = performance.now();
     for (const task of tasks) {
+      if (signal?.aborted) break;
       try {
         const vector = await embed(task.bytes, { mirror: task.mirror });
         await onResult(task, { type: 'vector', task: task.index, vector });
@@ -256,7 +270,9 @@ export async function extractEmbeddings(
     }
   };
   result.extractMs =
-    workers === 1 ? await runHere(tasks, setup, onResult) : await runPool(tasks, setup, workers, onResult);
+    workers === 1
+      ? await runHere(tasks, setup, onResult, options.signal)
+      : await runPool(tasks, setup, workers, onResult, options.signal, options.startWorker);
   for (const index of failed) {
     result.vectors[index] = undefined;
     result.mirrored[index] = undefined;

@@ -6,7 +6,7 @@
 export { type Dataset, type DatasetKind, type LabelledImage, readDataset } from './dataset';
 export { TrainingError } from './errors';
 export { EVALUATION_FILES, type EvaluateOptions, evaluateModel } from './evaluate';
-export { type Extraction, extractEmbeddings, type SkippedImage } from './extract';
+export { type Extraction, extractEmbeddings, type SkippedImage, type WorkerStarter } from './extract';
 export { HEAD_DEFAULTS, trainDense, trainLinearProbe } from './head-training';
 export { computeMetrics, type Metrics, type ScoredSample } from './metrics';
 export type { EvaluationReport } from './report';

@@ -15,7 +15,13 @@ import {
 import { type Dataset, type DatasetOptions, type LabelledImage, readDataset } from './dataset';
 import { TrainingError } from './errors';
 import { writeEvaluation } from './evaluate';
-import { type Extraction, extractEmbeddings, modelHash, type SkippedImage } from './extract';
+import {
+  type Extraction,
+  extractEmbeddings,
+  modelHash,
+  type SkippedImage,
+  type WorkerStarter,
+} from './extract';
 import { exemplarRows, type HeadOptions, standardiser, trainDense } from './head-training';
 import { computeMetrics, type ScoredSample } from './metrics';
 import { checkOutput, copyBase, stagingFolder } from './model-folder';
@@ -47,8 +53,10 @@ export interface TrainOptions {
   head?: Partial<HeadOptions>;
   onProgress?: (done: number, total: number) => void;
   log?: (line: string) => void;
-  /** Called with the staging folder's path once it exists, so a signal handler can remove it. */
-  onStaging?: (dir: string) => void;
+  /** How extraction starts its worker threads (see extractEmbeddings). */
+  startWorker?: WorkerStarter;
+  /** Aborted (Ctrl-C): the run stops at the next stage and writes nothing. */
+  signal?: AbortSignal;
 }
 
 export interface TrainResult {
@@ -101,8 +109,9 @@ async function scoreWithHead(
 /**
  * Trains a head on a base model's embeddings and writes a model folder any LambdaVision loader runs:
  * the base model's files, head weights, labels, manifest, provenance and the evaluation on the test split.
+ * Undefined when `signal` aborted the run: then nothing is written (the staging folder is removed).
  */
-export async function trainModel(options: TrainOptions): Promise<TrainResult> {
+export async function trainModel(options: TrainOptions): Promise<TrainResult | undefined> {
   const log = options.log ?? (() => undefined);
   const seed = options.seed ?? 42;
   const minHead = options.minHeadImages ?? 10;
@@ -144,8 +153,11 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     cacheDir: options.cacheDir,
     mirror: options.augment,
     onProgress: options.onProgress,
+    signal: options.signal,
+    startWorker: options.startWorker,
   });
   for (const s of extraction.skipped) log(`skipped ${s.id}: ${s.code} ${s.message}`);
+  if (options.signal?.aborted) return undefined;
 
   // Usable images, the same content only once per side.
   const usable = (from: number, to: number) => {
@@ -253,8 +265,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   }
   const trainMs = performance.now() - started;
 
+  if (options.signal?.aborted) return undefined;
   const staging = await stagingFolder(options.out);
-  options.onStaging?.(staging.dir);
   try {
     const dir = staging.dir;
     const modelFile = await copyBase(base.path, base.format, path.join(dir, 'base'));
@@ -338,6 +350,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       },
     };
     await writeFile(path.join(dir, PROVENANCE_FILE), `${JSON.stringify(provenance, null, 2)}\n`);
+    if (options.signal?.aborted) return undefined;
     await staging.commit();
     return {
       out: options.out,

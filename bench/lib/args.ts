@@ -1,27 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { CliError } from '../../scripts/cli/cli-error';
+import { type OptionDefs, parseCommand, type Values } from '../../scripts/cli/command';
 
-export const USAGE = `Usage: npm run bench -- [options]
-
-Measures cold start, warm latency per stage, peak memory, CLI throughput, artifact sizes and cost of the
-classifier, side by side with its peers (tfjs cpu backend, onnxruntime-node, the sharp decoder), and writes
-bench/results/<timestamp>.md, .json and .svg.
-
-Options:
-  --quick            fewer repeats and a 3 MP "large" image: under a minute, for CI smoke runs
-  --model <dir>      model folder (default: $LAMBDAVISION_SHARED/models/mobilenet_v2_1.0_224_quant)
-  --onnx <file>      ONNX twin of the same weights (default: the first .onnx in <model>/onnx/)
-  --photos <dir>     sample photos (default: $LAMBDAVISION_SHARED/images)
-  --labelled <dir>   images with a known top-1 (default: $LAMBDAVISION_SHARED/models/test-images)
-  --out <dir>        where results go (default: bench/results)
-  --publish          also write bench/REPORT.md and bench/REPORT.svg (the committed copy)
-  --render <file>    measure nothing: rewrite the report and chart of an earlier run's .json
-  -h, --help         show this help
-
-Without LAMBDAVISION_SHARED, name --model, --photos and --labelled.`;
-
-export class BenchUsageError extends Error {
+/** A mistake on the bench's command line: the message and the usage are printed, exit 2. */
+export class BenchUsageError extends CliError {
   constructor(message: string) {
     super(message);
     this.name = 'BenchUsageError';
@@ -40,17 +23,58 @@ export interface BenchOptions {
   render?: string;
 }
 
-const OPTIONS = {
-  quick: { type: 'boolean', default: false },
-  model: { type: 'string' },
-  onnx: { type: 'string' },
-  photos: { type: 'string' },
-  labelled: { type: 'string' },
-  out: { type: 'string' },
-  publish: { type: 'boolean', default: false },
-  render: { type: 'string' },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
+export const BENCH_OPTIONS = {
+  quick: {
+    type: 'boolean',
+    description: 'fewer repeats and a 3 MP "large" image: under a minute, for CI smoke runs',
+  },
+  model: {
+    type: 'string',
+    value: 'dir',
+    description: 'model folder',
+    defaultText: '$LAMBDAVISION_SHARED/models/mobilenet_v2_1.0_224_quant',
+  },
+  onnx: {
+    type: 'string',
+    value: 'file',
+    description: 'ONNX twin of the same weights (needs the optional onnxruntime-node)',
+    defaultText: 'the first .onnx in <model>/onnx/',
+  },
+  photos: {
+    type: 'string',
+    value: 'dir',
+    description: 'sample photos',
+    defaultText: '$LAMBDAVISION_SHARED/images',
+  },
+  labelled: {
+    type: 'string',
+    value: 'dir',
+    description: 'images with a known top-1',
+    defaultText: '$LAMBDAVISION_SHARED/models/test-images',
+  },
+  out: {
+    type: 'string',
+    value: 'dir',
+    description: 'where results go',
+    default: path.join('bench', 'results'),
+  },
+  publish: {
+    type: 'boolean',
+    description: 'also write bench/REPORT.md and bench/REPORT.svg (the committed copy)',
+  },
+  render: {
+    type: 'string',
+    value: 'file',
+    description: "measure nothing: rewrite the report and chart of an earlier run's .json",
+  },
+} satisfies OptionDefs;
+
+/** The definition the `bench` command is run by (bench-command.ts) and its usage text comes from. */
+export const BENCH_DESCRIPTION = `Measures cold start, warm latency per stage, peak memory, CLI throughput, artifact sizes and cost of the
+classifier, side by side with its peers (tfjs cpu backend, onnxruntime-node, the sharp decoder; the two
+optional dependencies are left out, with a note, when not installed), and writes
+bench/results/<timestamp>.md, .json and .svg; prints the report on stdout. Without LAMBDAVISION_SHARED,
+name --model, --photos and --labelled.`;
 
 function sharedDir(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
   const configured = env.LAMBDAVISION_SHARED?.trim();
@@ -68,19 +92,12 @@ function folder(flag: string, value: string | undefined, fallback: string | unde
   return dir;
 }
 
-/** Parses the command line; returns undefined for --help. Paths resolve against `cwd`. */
-export function parseBenchArgs(
-  argv: readonly string[],
+/** Turns the parsed flags into the bench's options. Paths resolve against `cwd`. */
+export function benchOptions(
+  values: Values<typeof BENCH_OPTIONS>,
   env: NodeJS.ProcessEnv = process.env,
   cwd = process.cwd(),
-): BenchOptions | undefined {
-  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
-  try {
-    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
-  } catch (error) {
-    throw new BenchUsageError((error as Error).message);
-  }
-  if (values.help) return undefined;
+): BenchOptions {
   if (values.render) {
     const render = path.resolve(cwd, values.render);
     if (!existsSync(render)) throw new BenchUsageError(`--render: ${render} does not exist`);
@@ -103,7 +120,25 @@ export function parseBenchArgs(
     onnxFile: values.onnx ? path.resolve(cwd, values.onnx) : undefined,
     photosDir: folder('photos', values.photos, shared && path.join(shared, 'images'), cwd),
     labelledDir: labelled,
-    outDir: path.resolve(cwd, values.out ?? path.join('bench', 'results')),
+    outDir: path.resolve(cwd, values.out),
     publish: values.publish,
   };
+}
+
+/** Parses a command line by the bench's definition; undefined for --help. Throws BenchUsageError. */
+export function parseBenchArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): BenchOptions | undefined {
+  let parsed: ReturnType<typeof parseCommand<typeof BENCH_OPTIONS>>;
+  try {
+    parsed = parseCommand(
+      { name: 'bench', description: BENCH_DESCRIPTION, options: BENCH_OPTIONS, run: async () => 0 },
+      argv,
+    );
+  } catch (error) {
+    throw new BenchUsageError((error as Error).message);
+  }
+  return parsed.help ? undefined : benchOptions(parsed.values, env, cwd);
 }

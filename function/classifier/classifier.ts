@@ -10,6 +10,7 @@ import { DEFAULT_LIMITS, type ImageFormat, type ImageLimits, inspectImage } from
 import { loadLabels } from './labels';
 import { type LocatedModel, locateModel, type ModelFormat } from './model-files';
 import { loadPredictor } from './model-formats';
+import { checkNumber, checkOption, OPTION_RULES } from './options';
 import type { ModelFacts, Predictor } from './predictor';
 import { type Normalization, type PreprocessSpec, type ResizeMode, toInputTensor } from './preprocess';
 import { detectOutputKind, type OutputKind, type Prediction, topK } from './top-k';
@@ -96,7 +97,6 @@ export interface Classifier {
 const DEFAULT_RANGE: Normalization = { kind: 'range', min: -1, max: 1 };
 // Centre crop scored better than stretching on the shared test images: see README, "Preprocessing".
 const DEFAULT_RESIZE: ResizeMode = 'center-crop';
-export const MAX_TOP_K = 100;
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 // A shrinking decoder reports the full size separately from the pixels it kept.
@@ -142,29 +142,6 @@ export function chooseSharp(
       return undefined;
     throw error;
   }
-}
-
-function validateTopK(value: number | undefined, classes: number): number {
-  const k = value ?? 5;
-  const max = Math.max(MAX_TOP_K, classes);
-  if (!Number.isInteger(k) || k < 1 || k > max) {
-    throw new LambdaVisionError(
-      ErrorCode.INVALID_OPTION,
-      `topK must be a whole number from 1 to ${max}, got ${value}`,
-    );
-  }
-  return k;
-}
-
-function validateConfidence(value: number | undefined): number {
-  const c = value ?? 0;
-  if (!(c >= 0 && c <= 1)) {
-    throw new LambdaVisionError(
-      ErrorCode.INVALID_OPTION,
-      `minConfidence must be between 0 and 1, got ${value}`,
-    );
-  }
-  return c;
 }
 
 /**
@@ -256,8 +233,13 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
     model,
     limits,
     async classify(bytes, classifyOptions = {}) {
-      const k = validateTopK(classifyOptions.topK, model.classes);
-      const minConfidence = validateConfidence(classifyOptions.minConfidence);
+      // A model with more classes than MAX_TOP_K may list them all.
+      const k = checkNumber(
+        classifyOptions.topK ?? 5,
+        { ...OPTION_RULES.topK, max: Math.max(OPTION_RULES.topK.max, model.classes) },
+        'topK',
+      );
+      const minConfidence = checkOption('minConfidence', classifyOptions.minConfidence ?? 0);
       const start = performance.now();
       // The header is read once, here, and handed to the decoder with its layout.
       const header = inspectImage(bytes, limits, decoders);

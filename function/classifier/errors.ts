@@ -197,6 +197,12 @@ export const ERROR_CODES = {
     description:
       'a model fetch failed: a missing file, an unreachable source, a checksum mismatch, a model that does not load',
   },
+  GENERATED_DATA_UNPROVEN: {
+    kind: 'permanent',
+    scope: 'cli',
+    description:
+      'a generator could not prove its output from its sources (the label hierarchy: a class no WordNet synset names, ids out of ImageNet order, a tie no pin decides); nothing is written',
+  },
 } as const satisfies Record<string, { kind: ErrorKind; scope: ErrorScope; description: string }>;
 
 export type ErrorKind = 'permanent' | 'transient';

@@ -6,7 +6,6 @@ export {
   type ClassifyOptions,
   type EmbedOptions,
   loadClassifier,
-  MAX_TOP_K,
   type ModelInfo,
   type Timings,
 } from './classifier';
@@ -32,6 +31,15 @@ export { LABEL_FILES, loadLabels } from './labels';
 export { type HeadManifest, MANIFEST_FILE, type ModelManifest, manifestSchema } from './manifest';
 export { fileSystemHandler, type LocatedModel, locateModel } from './model-files';
 export { moduleRequire } from './module-require';
+export {
+  checkNumber,
+  checkOption,
+  describeRule,
+  MAX_TOP_K,
+  type NumberRule,
+  type NumericOption,
+  OPTION_RULES,
+} from './options';
 export type { Predictor } from './predictor';
 export { type PreprocessSpec, type ResizeMode, toInputTensor } from './preprocess';
 export { formatOriginalLine } from './score-line';

@@ -2,7 +2,13 @@ import { type Colord, colord, extend } from 'colord';
 import namesPlugin from 'colord/plugins/names';
 import { applyPaletteSync, buildPaletteSync, utils } from 'image-q';
 
-extend([namesPlugin]);
+// colord's names plugin extends colord itself: done on first use, so importing this wing changes nothing.
+let namesReady = false;
+function withNames(): void {
+  if (namesReady) return;
+  extend([namesPlugin]);
+  namesReady = true;
+}
 
 /** Pixels as the classifier core decodes them: RGBA, row-major, 4 bytes a pixel. */
 export interface RgbaPixels {
@@ -152,6 +158,7 @@ export function simplifiedColor(color: Colord): string {
  * share of the pixels. (image-q's Wu quantiser took seconds here: it fills a 4-D histogram with alpha.)
  */
 export function dominantColors(image: RgbaPixels, maxColors = 10): DominantColor[] {
+  withNames();
   const container = utils.PointContainer.fromUint8Array(image.data, image.width, image.height);
   const palette = buildPaletteSync([container], {
     colors: maxColors,

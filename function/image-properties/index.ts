@@ -1,5 +1,5 @@
 // Image properties from decoded pixels: dominant colours, brightness, sharpness, contrast. Knows nothing of
-// AWS; no side effects on import beyond registering colord's names plugin.
+// AWS; no side effects on import.
 export {
   type DominantColor,
   dominantColors,

@@ -25,6 +25,11 @@ export interface LambdaConfig {
   resultsPrefix: string;
   /** Only keys under it are classified ('' means every key). */
   uploadPrefix: string;
+  /**
+   * The on-demand endpoint reads {"s3": {"bucket", "key"}} references only under these key prefixes;
+   * any other key answers exactly like a missing object (ON_DEMAND_PREFIXES, default: the upload prefix).
+   */
+  onDemandPrefixes: readonly string[];
   maxObjectBytes: number;
   maxPixels: number;
   logLevel: LogLevelName;
@@ -40,6 +45,7 @@ export const CONFIG_DEFAULTS = {
   minConfidence: 0,
   resultsPrefix: 'results/',
   uploadPrefix: 'uploads/',
+  onDemandPrefixes: ['uploads/'],
   maxObjectBytes: DEFAULT_LIMITS.maxBytes,
   maxPixels: DEFAULT_LIMITS.maxPixels,
   logLevel: 'INFO',
@@ -57,6 +63,7 @@ export const CONFIG_VARIABLES = [
   'RESULTS_BUCKET',
   'RESULTS_PREFIX',
   'UPLOAD_PREFIX',
+  'ON_DEMAND_PREFIXES',
   'MAX_OBJECT_BYTES',
   'MAX_PIXELS',
   'LOG_LEVEL',
@@ -128,6 +135,23 @@ const envSchema = z
     // Prefixes are taken as written: S3 prefixes need not end in "/". Blank is kept, not defaulted.
     RESULTS_PREFIX: z.string().default(CONFIG_DEFAULTS.resultsPrefix),
     UPLOAD_PREFIX: z.string().default(CONFIG_DEFAULTS.uploadPrefix),
+    // Comma-separated; unset or blank: the upload prefix. An empty prefix would admit every key.
+    ON_DEMAND_PREFIXES: setting(
+      z
+        .string()
+        .transform((value) => value.split(',').map((p) => p.trim()))
+        .pipe(
+          z
+            .array(
+              z
+                .string()
+                .min(1, { error: 'must not contain an empty prefix (it would admit every key)' })
+                .regex(/^[^*?]*$/, { error: 'must not contain * or ? (prefixes are literal)' }),
+            )
+            .min(1),
+        )
+        .optional(),
+    ),
     MAX_OBJECT_BYTES: wholeNumber(CONFIG_DEFAULTS.maxObjectBytes),
     MAX_PIXELS: wholeNumber(CONFIG_DEFAULTS.maxPixels),
     LOG_LEVEL: setting(
@@ -184,6 +208,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     resultsBucket: e.RESULTS_BUCKET,
     resultsPrefix: e.RESULTS_PREFIX,
     uploadPrefix: e.UPLOAD_PREFIX,
+    onDemandPrefixes: e.ON_DEMAND_PREFIXES ?? [e.UPLOAD_PREFIX],
     maxObjectBytes: e.MAX_OBJECT_BYTES,
     maxPixels: e.MAX_PIXELS,
     logLevel: e.LOG_LEVEL,

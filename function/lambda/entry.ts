@@ -1,11 +1,10 @@
 // The deployed handler (template.yaml: Handler entry.handler): wires the real clients at init.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { S3Client } from '@aws-sdk/client-s3';
 import { loadClassifier } from '../classifier';
 import { loadConfig } from './config';
 import { createFunctionHandler } from './router';
-import { S3ObjectStore } from './s3-object-store';
+import { createS3Client, S3ObjectStore } from './s3-object-store';
 
 // Init, once per container. A bad setting throws here, failing the init with the variable's name.
 const config = loadConfig(process.env);
@@ -36,7 +35,7 @@ classifier.then(
 // Uploads (S3 notifications), backfill (S3 Batch Operations) and on-demand requests (Function URL), all on
 // the one model loading above.
 export const handler = createFunctionHandler({
-  store: new S3ObjectStore(new S3Client({})),
+  store: new S3ObjectStore(createS3Client()),
   classifier,
   logger,
   metrics,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorCode, LambdaVisionError, MAX_TOP_K } from '../classifier';
+import { checkOption, ErrorCode, LambdaVisionError } from '../classifier';
 import type { LambdaConfig } from './config';
 import { issuesOf, parseEventWith } from './event-schema';
 
@@ -71,21 +71,18 @@ export function parseFunctionUrlEvent(event: unknown): FunctionUrlRequest {
 
 const bad = (message: string) => new RequestError(400, ErrorCode.INVALID_PARAMETER, message);
 
-function topKFrom(value: unknown, where: string): number {
-  const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_TOP_K) {
-    throw bad(`topK (${where}) must be a whole number from 1 to ${MAX_TOP_K}, got ${JSON.stringify(value)}`);
+/** A numeric parameter checked by the core's rule for it (as the CLI flags and the settings are), as a 400. */
+function optionFrom(name: 'topK' | 'minConfidence', value: unknown, where: string): number {
+  try {
+    return checkOption(name, value, `${name} (${where})`);
+  } catch (error) {
+    throw bad((error as Error).message);
   }
-  return n;
 }
 
-function minConfidenceFrom(value: unknown, where: string): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 1) {
-    throw bad(`minConfidence (${where}) must be a number from 0 to 1, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
+const topKFrom = (value: unknown, where: string): number => optionFrom('topK', value, where);
+const minConfidenceFrom = (value: unknown, where: string): number =>
+  optionFrom('minConfidence', value, where);
 
 function queryParameters(raw: string): Record<string, string> {
   const values: Record<string, string> = {};

@@ -3,7 +3,8 @@ import {
   type GetObjectCommandOutput,
   HeadObjectCommand,
   PutObjectCommand,
-  type S3Client,
+  S3Client,
+  type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { ErrorCode } from '../classifier';
 import { awsErrorCode, awsErrorLabel, ObjectStoreError } from './errors';
@@ -17,6 +18,15 @@ import {
   type PutObjectResult,
   type StoredObject,
 } from './object-store';
+
+/**
+ * The S3 client the deployed function uses. followRegionRedirects: a bucket in another region is asked
+ * again there (S3 answers 301 PermanentRedirect with the bucket's region), instead of the 301 surfacing as
+ * an unexplained S3_REQUEST_FAILED. `overrides` are for tests (endpoint, credentials).
+ */
+export function createS3Client(overrides: S3ClientConfig = {}): S3Client {
+  return new S3Client({ followRegionRedirects: true, ...overrides });
+}
 
 /** Wraps a failed S3 call's error as an ObjectStoreError with the code `awsErrorCode` gives it. */
 export function toObjectStoreError(error: unknown, what: string): ObjectStoreError {

@@ -1,7 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { IMAGE_EXTENSIONS } from '../../function/classifier/index';
-import { CliError } from './cli-error';
 
 /**
  * Extensions picked up when walking a directory come from the classifier's table of formats; files named
@@ -20,13 +19,17 @@ async function walk(dir: string, out: string[]): Promise<void> {
   }
 }
 
-/** Expands the command line's paths into image files, directories recursively, in a stable order. */
+/**
+ * Expands the command line's paths into image files, directories recursively, in a stable order. Names
+ * that do not exist are kept, to be reported as failed files.
+ */
 export async function collectFiles(paths: readonly string[]): Promise<string[]> {
   const files: string[] = [];
   for (const p of paths) {
     const info = await stat(p).catch(() => undefined);
-    if (!info) throw new CliError(`${p}: no such file or directory`);
-    if (info.isDirectory()) await walk(p, files);
+    // A name that is not there is read like any other file: it fails alone (ENOENT), the batch goes on.
+    if (!info) files.push(p);
+    else if (info.isDirectory()) await walk(p, files);
     else files.push(p);
   }
   return files;

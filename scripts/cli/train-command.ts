@@ -1,99 +1,76 @@
-import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
-import { BACKENDS, type BackendChoice, LambdaVisionError } from '../../function/classifier/index';
+import { BACKENDS, LambdaVisionError } from '../../function/classifier/index';
 import { EVALUATION_FILES, PROVENANCE_FILE, trainModel } from '../../training/index';
 import { CliError } from './cli-error';
+import { type CommandIo, defineCommand, type OptionDefs, runCommand, type Values } from './command';
 import { resolveModelDir } from './default-model';
-import { type DescribedOption, optionLines, parseArgsOptions } from './option-usage';
+import { numberIn, oneOf, wholeNumber } from './option-values';
 import { progressReporter } from './progress-bar';
+import { startTsWorker } from './ts-worker';
 
-export interface CommandIo {
-  stdout: { write(chunk: string): unknown };
-  stderr: { write(chunk: string): unknown; isTTY?: boolean };
-  env: NodeJS.ProcessEnv;
-  /** Told the temporary folder a run writes into, so an interrupt can remove it. */
-  onStaging?: (dir: string) => void;
-}
+export type { CommandIo };
 
-const processIo = (): CommandIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
-
-export const TRAIN_OPTIONS = {
-  out: { type: 'string', value: '<dir>', description: 'the model folder to write (required)' },
+const TRAIN_OPTIONS = {
+  out: { type: 'string', value: 'dir', description: 'the model folder to write (required)' },
   base: {
     type: 'string',
-    value: '<dir>',
-    description: 'base model folder (default: $LAMBDAVISION_MODEL_DIR, else the fetched default model)',
+    value: 'dir',
+    description: 'base model folder (any model the classifier loads)',
+    defaultText: '$LAMBDAVISION_MODEL_DIR, else the fetched default model',
   },
   test: {
     type: 'string',
-    value: '<data>',
-    description: 'separate labelled test data (default: a stratified split)',
+    value: 'data',
+    description: 'separate labelled test data',
+    defaultText: 'a stratified split',
   },
   'test-fraction': {
     type: 'string',
-    value: '<0..1>',
-    description: 'share of each label held out for testing (default 0.2)',
+    value: 'share',
+    description: 'share of each label held out for testing, between 0 and 1',
+    default: 0.2,
+    parse: numberIn({ min: 0.01, max: 0.99, integer: false }),
   },
   seed: {
     type: 'string',
-    value: '<n>',
-    description: 'seed for the split, shuffles and initial weights (default 42)',
+    value: 'n',
+    description: 'seed for the split, shuffles and initial weights',
+    default: 42,
+    parse: wholeNumber(0),
   },
-  augment: {
-    type: 'boolean',
-    default: false,
-    description: 'also train on mirrored images (doubles extraction)',
-  },
+  augment: { type: 'boolean', description: 'also train on mirrored images (doubles extraction)' },
   'min-images': {
     type: 'string',
-    value: '<n>',
-    description: 'labels with fewer training images use nearest neighbours (default 10)',
+    value: 'n',
+    description: 'labels with fewer training images use nearest neighbours',
+    default: 10,
+    parse: wholeNumber(1),
   },
   workers: {
     type: 'string',
-    value: '<n>',
-    description: 'extraction threads, one model each (default: all cores)',
+    value: 'n',
+    description: 'extraction threads, one model each',
+    defaultText: 'all cores',
+    parse: wholeNumber(1, 64),
   },
   backend: {
     type: 'string',
+    value: 'name',
+    description: BACKENDS.join(' | '),
     default: 'auto',
-    value: '<name>',
-    description: `${BACKENDS.join(' | ')} for extraction`,
+    parse: oneOf(BACKENDS),
   },
   cache: {
     type: 'string',
-    value: '<dir>',
-    description: 'embedding cache (default: $LAMBDAVISION_CACHE_DIR, else ~/.cache/lambdavision/embeddings)',
+    value: 'dir',
+    description: 'embedding cache',
+    defaultText: '$LAMBDAVISION_CACHE_DIR, else ~/.cache/lambdavision/embeddings',
   },
-  'no-cache': { type: 'boolean', default: false, description: 'neither read nor write the embedding cache' },
-  force: { type: 'boolean', default: false, description: 'replace an existing --out folder' },
-  help: { type: 'boolean', short: 'h', default: false, description: 'show this help' },
-} as const satisfies Record<string, DescribedOption>;
-
-export const TRAIN_USAGE = `Usage: lambdavision train <data> --out <model-dir> [options]
-
-Trains a classifier for your own labels on a base model's embeddings and writes a model folder that
-classify, the Lambda function, the model layer and the API load like any other model.
-
-<data> is a folder with one subfolder per label, the same layout under s3://bucket/prefix/, a CSV of
-path,label rows, or a SageMaker Ground Truth classification manifest (JSON lines).
-
-Options:
-${optionLines(TRAIN_OPTIONS)}
-
-Exit status: 0 trained (skipped images are listed), 2 usage, data or model error.`;
-
-/** 0..1 or a whole number in range, from a flag's text. */
-function numberFlag(name: string, text: string | undefined, check: (n: number) => boolean, what: string) {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (text.trim() === '' || !check(n)) throw new CliError(`--${name} must be ${what}, got "${text}"`);
-  return n;
-}
-const wholeAtLeast = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
+  'no-cache': { type: 'boolean', description: 'neither read nor write the embedding cache' },
+  force: { type: 'boolean', description: 'replace an existing --out folder' },
+} satisfies OptionDefs;
 
 export function embeddingCacheDir(env: NodeJS.ProcessEnv): string {
   const explicit = env.LAMBDAVISION_CACHE_DIR?.trim();
@@ -107,82 +84,52 @@ export function s3ClientFor(env: NodeJS.ProcessEnv): S3Client {
   return new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3), maxAttempts: 3 });
 }
 
-function parse(argv: readonly string[], env: NodeJS.ProcessEnv) {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: parseArgsOptions(TRAIN_OPTIONS),
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new CliError((error as Error).message);
-  }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
-  if (values.help) return undefined;
-  const [data, ...extra] = parsed.positionals;
-  if (!data || extra.length > 0) throw new CliError('give exactly one labelled data source');
-  const out = values.out as string | undefined;
-  if (!out) throw new CliError('--out <model-dir> is required');
-  const backend = values.backend as BackendChoice;
-  if (!BACKENDS.includes(backend))
-    throw new CliError(`--backend must be one of ${BACKENDS.join(', ')}, got "${backend}"`);
-  const base = resolveModelDir(values.base as string | undefined, env);
-  if (!existsSync(base)) {
-    throw new CliError(
-      `no base model at ${base}: run \`npm run fetch-model\` for the default model, or pass --base <dir>`,
-    );
-  }
-  return {
-    data,
-    out: path.resolve(out),
-    base,
-    test: values.test as string | undefined,
-    testFraction: numberFlag(
-      'test-fraction',
-      values['test-fraction'] as string | undefined,
-      (n) => n > 0 && n < 1,
-      'between 0 and 1',
-    ),
-    seed: numberFlag('seed', values.seed as string | undefined, wholeAtLeast(0), 'a whole number ≥ 0'),
-    minHeadImages: numberFlag(
-      'min-images',
-      values['min-images'] as string | undefined,
-      wholeAtLeast(1),
-      'a whole number ≥ 1',
-    ),
-    workers: numberFlag(
-      'workers',
-      values.workers as string | undefined,
-      wholeAtLeast(1),
-      'a whole number ≥ 1',
-    ),
-    augment: values.augment === true,
-    force: values.force === true,
-    backend,
-    cacheDir: values['no-cache']
-      ? undefined
-      : path.resolve((values.cache as string | undefined) ?? embeddingCacheDir(env)),
-  };
+export const trainCommand = defineCommand({
+  name: 'train',
+  description: `Trains a classifier for your own labels on a base model's embeddings and writes a model folder that
+classify, the Lambda function, the model layer and the API load like any other model.
+<data> is a folder with one subfolder per label, the same layout under s3://bucket/prefix/, a CSV of
+path,label rows, or a SageMaker Ground Truth classification manifest (JSON lines).`,
+  positionals: {
+    usage: '<data>',
+    min: 1,
+    max: 1,
+    missing: 'give the labelled data: a folder, s3:// prefix or manifest',
+  },
+  options: TRAIN_OPTIONS,
+  exitCodes: {
+    2: 'usage, data or model error (the message names the code)',
+    130: 'interrupted: no model written',
+  },
+  run: ({ values, positionals }, io) => train(values, positionals[0] as string, io),
+});
+
+/** `lambdavision train` on an argument list: returns the exit status (only the entry exits). */
+export function runTrain(argv: readonly string[], io: CommandIo): Promise<number> {
+  return runCommand(trainCommand, argv, io);
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-/** `lambdavision train`: returns the exit status (only the entry script exits). */
-export async function runTrain(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {
-  let options: ReturnType<typeof parse>;
-  try {
-    options = parse(argv, io.env);
-  } catch (error) {
-    if (!(error instanceof CliError)) throw error;
-    io.stderr.write(`error: ${error.message}\n\n${TRAIN_USAGE}\n`);
-    return 2;
-  }
-  if (!options) {
-    io.stdout.write(`${TRAIN_USAGE}\n`);
-    return 0;
-  }
+async function train(values: Values<typeof TRAIN_OPTIONS>, data: string, io: CommandIo): Promise<number> {
+  if (!values.out) throw new CliError('--out <dir> is required');
+  const base = resolveModelDir(values.base, io.env);
+  const options = {
+    data,
+    out: path.resolve(values.out),
+    base,
+    test: values.test,
+    testFraction: values['test-fraction'],
+    seed: values.seed,
+    minHeadImages: values['min-images'],
+    workers: values.workers,
+    augment: values.augment,
+    force: values.force,
+    backend: values.backend,
+    cacheDir: values['no-cache'] ? undefined : path.resolve(values.cache ?? embeddingCacheDir(io.env)),
+    signal: io.signal,
+    startWorker: startTsWorker,
+  };
   const progress = progressReporter(io.stderr, 'embedding');
   try {
     const result = await trainModel({
@@ -190,10 +137,13 @@ export async function runTrain(argv: readonly string[], io: CommandIo = processI
       // Created lazily by the SDK: no request is made unless the data names s3:// objects.
       s3: s3ClientFor(io.env),
       onProgress: progress.onProgress,
-      onStaging: io.onStaging,
       log: (line) => io.stderr.write(`${line}\n`),
     });
     progress.stop();
+    if (!result) {
+      io.stderr.write('interrupted: no model written\n');
+      return 130;
+    }
     const m = result.evaluation.metrics;
     const lines = [
       `model written to ${result.out}`,

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { SingleBar } from 'cli-progress';
@@ -12,101 +12,172 @@ import {
   S3ObjectStore,
 } from '../../function/lambda';
 import { CliError } from '../cli/cli-error';
+import {
+  type CommandIo,
+  type Values as CommandValues,
+  defineCommand,
+  type OptionDefs,
+  runCommand,
+} from '../cli/command';
+import { oneOf, wholeNumber } from '../cli/option-values';
 import { createBackfillJob } from './backfill-job';
 import { type BackfillSummary, runLocalBackfill } from './backfill-local';
+import { type BackfillStack, readBackfillStack } from './backfill-stack';
 import { DEFAULT_DEV_BUCKET, DEFAULT_DEV_PORT } from './dev-server';
 import { localModelDir } from './local-model-dir';
 import { LOCAL_S3_CREDENTIALS, LOCAL_S3_REGION } from './local-s3';
 
-export const BACKFILL_USAGE = `usage:
-  npm run backfill -- --prefix PREFIX [--endpoint-url URL] [--bucket NAME] [--model DIR] [--concurrency N] [--force]
-  npm run backfill -- --create-job --prefix PREFIX --bucket NAME --account-id ID --role-arn ARN --function-arn ARN
-                      [--manifest s3://BUCKET/KEY/manifest.json] [--start] [--force] [--priority N] [--region R]
-                      [--manifest-prefix P] [--report-bucket B] [--report-prefix P] [--report-scope failed|all]
-
-Classifies the objects already in a bucket, writing the same results as uploads get.
-
-Locally (the first form): runs the function here, over an S3 endpoint (\`npm run dev\`'s by default), sending it
-one S3 Batch Operations invocation (schema 2.0) per object under PREFIX, as a job would. Objects whose result
-already matches their etag are skipped, so an interrupted run (Ctrl-C) resumes when run again.
-  --endpoint-url URL   S3 endpoint (default http://127.0.0.1:${DEFAULT_DEV_PORT}, npm run dev's)
-  --bucket NAME        bucket (default ${DEFAULT_DEV_BUCKET})
-  --model DIR          model folder (default: LAMBDAVISION_MODEL_DIR, else .lambdavision/models/default)
-  --concurrency N      objects in flight (default 2)
-  --force              classify objects whose result is current too
-  --no-progress        no progress bar on stderr
-
-On AWS (--create-job): creates an S3 Batch Operations job that invokes the deployed function on every object
-under PREFIX, from a CSV manifest listed here and written to s3://NAME/<manifest-prefix>, or from an S3
-Inventory report (--manifest). It waits for confirmation unless --start; the commands to confirm and watch
-it are printed. Credentials and region come from the usual AWS settings (the region defaults to the
-function's).
-  --account-id ID      the account that owns the job (12 digits)
-  --role-arn ARN       the role Batch Operations assumes (the stack's BatchOperationsRoleArn output)
-  --function-arn ARN   the function to invoke (the stack's ClassifierFunctionArn output)
-  --manifest URL       an S3 Inventory manifest.json (CSV format) instead of listing PREFIX
-  --start              start at once (default: the job waits, Suspended, for update-job-status Ready)
-  --priority N         job priority (default 10)
-  --manifest-prefix P  where the generated manifest goes (default batch/manifests/)
-  --report-bucket B    completion report bucket (default: --bucket)
-  --report-prefix P    completion report prefix (default batch/reports)
-  --report-scope S     failed (default) or all tasks in the completion report
-
-Exit status: 0 done, 1 interrupted or some objects to retry, 2 usage error.`;
-
-export interface BackfillIo {
-  stdout: { write(chunk: string): unknown };
-  stderr: { write(chunk: string): unknown; isTTY?: boolean };
-  env: NodeJS.ProcessEnv;
-}
+export type BackfillIo = CommandIo;
 
 const processIo = (): BackfillIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
 
-const OPTIONS = {
-  prefix: { type: 'string' },
-  bucket: { type: 'string' },
-  'endpoint-url': { type: 'string' },
-  model: { type: 'string' },
-  concurrency: { type: 'string' },
-  force: { type: 'boolean', default: false },
-  'no-progress': { type: 'boolean', default: false },
-  'create-job': { type: 'boolean', default: false },
-  'account-id': { type: 'string' },
-  'role-arn': { type: 'string' },
-  'function-arn': { type: 'string' },
-  manifest: { type: 'string' },
-  start: { type: 'boolean', default: false },
-  priority: { type: 'string' },
-  region: { type: 'string' },
-  'manifest-prefix': { type: 'string', default: 'batch/manifests/' },
-  'report-bucket': { type: 'string' },
-  'report-prefix': { type: 'string', default: 'batch/reports' },
-  'report-scope': { type: 'string', default: 'failed' },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
+const BACKFILL_OPTIONS = {
+  prefix: {
+    type: 'string',
+    value: 'prefix',
+    description: 'classify the objects under this prefix (required; "" for the whole bucket)',
+  },
+  bucket: {
+    type: 'string',
+    value: 'name',
+    description: 'the bucket (required with --create-job)',
+    defaultText: `${DEFAULT_DEV_BUCKET} locally`,
+  },
+  'endpoint-url': {
+    type: 'string',
+    value: 'url',
+    description: 'local: the S3 endpoint',
+    defaultText: `http://127.0.0.1:${DEFAULT_DEV_PORT}, lambdavision dev's`,
+  },
+  model: {
+    type: 'string',
+    value: 'dir',
+    description: 'local: model folder',
+    defaultText: 'LAMBDAVISION_MODEL_DIR, else .lambdavision/models/default',
+  },
+  concurrency: {
+    type: 'string',
+    value: 'n',
+    description: 'local: objects in flight',
+    default: 2,
+    parse: wholeNumber(1, 64),
+  },
+  force: { type: 'boolean', description: 'classify objects whose result is current too' },
+  'no-progress': { type: 'boolean', description: 'local: no progress bar on stderr' },
+  'create-job': {
+    type: 'boolean',
+    description: 'on AWS: create an S3 Batch Operations job instead of running here',
+  },
+  'account-id': {
+    type: 'string',
+    value: 'id',
+    description: 'job: the account that owns the job (12 digits)',
+  },
+  'role-arn': {
+    type: 'string',
+    value: 'arn',
+    description: "job: the role Batch Operations assumes (the stack's BatchOperationsRoleArn output)",
+  },
+  'function-arn': {
+    type: 'string',
+    value: 'arn',
+    description: "job: the function to invoke (the stack's ClassifierFunctionArn output)",
+  },
+  manifest: {
+    type: 'string',
+    value: 's3://bucket/key/manifest.json',
+    description: 'job: an S3 Inventory manifest.json (CSV format) instead of listing PREFIX',
+  },
+  start: {
+    type: 'boolean',
+    description: 'job: start at once (default: the job waits, Suspended, for update-job-status Ready)',
+  },
+  priority: {
+    type: 'string',
+    value: 'n',
+    description: 'job: priority',
+    default: 10,
+    parse: wholeNumber(0, 2147483647),
+  },
+  region: { type: 'string', value: 'region', description: 'job: AWS region', defaultText: "the function's" },
+  stack: {
+    type: 'string',
+    value: 'name',
+    description: 'job: the deployed stack whose outputs give every job setting a flag does not',
+    default: 'lambdavision',
+  },
+  'manifest-prefix': {
+    type: 'string',
+    value: 'prefix',
+    description: 'job: where the generated manifest goes',
+    defaultText: '<BatchPrefix>manifests/ of the stack',
+  },
+  'report-bucket': {
+    type: 'string',
+    value: 'bucket',
+    description: 'job: completion report bucket',
+    defaultText: '--bucket',
+  },
+  'report-prefix': {
+    type: 'string',
+    value: 'prefix',
+    description: 'job: completion report prefix',
+    defaultText: '<BatchPrefix>reports of the stack',
+  },
+  'report-scope': {
+    type: 'string',
+    value: 'failed|all',
+    description: 'job: failed or all tasks in the completion report',
+    default: 'failed',
+    parse: oneOf(['failed', 'all']),
+  },
+} satisfies OptionDefs;
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: false }>>['values'];
+type Values = CommandValues<typeof BACKFILL_OPTIONS>;
 
-function wholeNumber(
-  flag: string,
-  value: string | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new CliError(`--${flag} must be a whole number from ${min} to ${max}, got "${value}"`);
-  }
-  return n;
+export const backfillCommand = backfillCommandWith({});
+
+function backfillCommandWith(clients: BackfillClients) {
+  return defineCommand({
+    name: 'backfill',
+    description: `Classifies the objects already in a bucket, writing the same results as uploads get.
+
+Locally (the default): runs the function here, over an S3 endpoint (lambdavision dev's by default), sending it
+one S3 Batch Operations invocation (schema 2.0) per object under --prefix, as a job would. Objects whose result
+already matches their etag are skipped, so an interrupted run (Ctrl-C) resumes when run again. Prints one
+line per object on stdout: status, key, result.
+
+On AWS (--create-job): creates an S3 Batch Operations
+job that invokes the deployed function on every object under --prefix, from a CSV manifest listed here and
+written to s3://BUCKET/<manifest-prefix>, or from an S3 Inventory report (--manifest). It waits for
+confirmation unless --start; the commands to confirm and watch it are printed, the job id on stdout.
+The bucket, the batch prefix, the role, the function and the account are read from the deployed stack's
+outputs (CloudFormation DescribeStacks); a flag given overrides its output. Credentials and region come
+from the usual AWS settings (the region defaults to the function's). Options
+marked "local:" or "job:" apply to that form only.`,
+    options: BACKFILL_OPTIONS,
+    exitCodes: {
+      1: 'interrupted (the first Ctrl-C lets the objects in flight finish), some objects to retry, or no S3 endpoint answering',
+      130: 'a second Ctrl-C: quit at once',
+    },
+    async run({ values }, io) {
+      if (values.prefix === undefined)
+        throw new CliError('--prefix is required (e.g. --prefix uploads/; "" for the whole bucket)');
+      return values['create-job']
+        ? await createJob(values, io, clients)
+        : await backfillHere(values, io, io.signal);
+    },
+  });
 }
 
-function required(values: Values, flag: keyof Values): string {
+/** Clients for tests to replace (a CloudFormation API on a local server, a fake). */
+export interface BackfillClients {
+  cloudformation?: (region: string | undefined) => Pick<CloudFormationClient, 'send'> & { destroy?(): void };
+}
+
+function given(values: Values, flag: keyof Values): string | undefined {
   const value = values[flag];
-  if (typeof value !== 'string' || value.trim() === '')
-    throw new CliError(`--${flag} is required with --create-job`);
-  return value.trim();
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
 function functionConfig(env: NodeJS.ProcessEnv, modelDir: string): LambdaConfig {
@@ -118,45 +189,74 @@ function functionConfig(env: NodeJS.ProcessEnv, modelDir: string): LambdaConfig 
 }
 
 /**
- * `npm run backfill`: returns the exit status. `signal` stops a local run between objects (the entry
- * wires Ctrl-C to it).
+ * The command on an argument list: returns the exit status. `signal` stops a local run between objects
+ * (the entry wires Ctrl-C to it).
  */
-export async function runBackfill(
+export function runBackfill(
   argv: string[],
   io: BackfillIo = processIo(),
   signal?: AbortSignal,
+  clients: BackfillClients = {},
 ): Promise<number> {
-  try {
-    let values: Values;
-    try {
-      ({ values } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false, strict: true }));
-    } catch (cause) {
-      throw new CliError((cause as Error).message);
-    }
-    if (values.help) {
-      io.stdout.write(`${BACKFILL_USAGE}\n`);
-      return 0;
-    }
-    if (values.prefix === undefined)
-      throw new CliError('--prefix is required (e.g. --prefix uploads/; "" for the whole bucket)');
-    return values['create-job'] ? await createJob(values, io) : await backfillHere(values, io, signal);
-  } catch (error) {
-    if (error instanceof CliError) {
-      io.stderr.write(`error: ${error.message}\n\n${BACKFILL_USAGE}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  return runCommand(backfillCommandWith(clients), argv, signal ? { ...io, signal } : io);
 }
 
-async function createJob(values: Values, io: BackfillIo): Promise<number> {
-  const bucket = required(values, 'bucket');
+/** Where the job goes and what it runs: each flag given, else the stack's output. */
+export interface JobTarget {
+  bucket: string;
+  functionArn: string;
+  roleArn: string;
+  accountId: string;
+  manifestPrefix: string;
+  reportPrefix: string;
+  resultsPrefix: string;
+}
+
+export function jobTarget(
+  values: Partial<
+    Record<
+      'bucket' | 'function-arn' | 'role-arn' | 'account-id' | 'manifest-prefix' | 'report-prefix',
+      string
+    >
+  >,
+  stack: BackfillStack | undefined,
+  localResultsPrefix: () => string,
+): JobTarget {
+  const pick = (flag: keyof typeof values, fromStack: string | undefined): string => {
+    const value = given(values as Values, flag as keyof Values) ?? fromStack;
+    if (value === undefined) throw new CliError(`--${flag} is required with --create-job`);
+    return value;
+  };
+  return {
+    bucket: pick('bucket', stack?.bucket),
+    functionArn: pick('function-arn', stack?.functionArn),
+    roleArn: pick('role-arn', stack?.roleArn),
+    accountId: pick('account-id', stack?.accountId),
+    manifestPrefix: pick('manifest-prefix', stack && `${stack.batchPrefix}manifests/`),
+    reportPrefix: pick('report-prefix', stack && `${stack.batchPrefix}reports`),
+    resultsPrefix: stack?.resultsPrefix ?? localResultsPrefix(),
+  };
+}
+
+async function createJob(values: Values, io: BackfillIo, clients: BackfillClients = {}): Promise<number> {
   const scope = values['report-scope'];
-  if (scope !== 'failed' && scope !== 'all')
-    throw new CliError(`--report-scope must be failed or all, got "${scope}"`);
-  const functionArn = required(values, 'function-arn');
+  const flagged = (
+    ['bucket', 'role-arn', 'function-arn', 'account-id', 'manifest-prefix', 'report-prefix'] as const
+  ).every((flag) => given(values, flag) !== undefined);
+  let stack: BackfillStack | undefined;
+  if (!flagged) {
+    const cloudformation = (clients.cloudformation ?? ((region) => new CloudFormationClient({ region })))(
+      values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION,
+    );
+    try {
+      stack = await readBackfillStack(cloudformation, values.stack ?? 'lambdavision');
+    } finally {
+      cloudformation.destroy?.();
+    }
+  }
+  const target = jobTarget(values, stack, () => functionConfig(io.env, '/opt/model').resultsPrefix);
+  const { bucket, functionArn } = target;
   const region = values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? functionArn.split(':')[3];
-  const resultsPrefix = functionConfig(io.env, '/opt/model').resultsPrefix;
   const s3 = new S3Client({ region });
   const s3control = new S3ControlClient({ region });
   try {
@@ -164,18 +264,18 @@ async function createJob(values: Values, io: BackfillIo): Promise<number> {
       {
         bucket,
         prefix: values.prefix ?? '',
-        accountId: required(values, 'account-id'),
-        roleArn: required(values, 'role-arn'),
+        accountId: target.accountId,
+        roleArn: target.roleArn,
         functionArn,
         inventoryManifest: values.manifest,
-        manifestPrefix: values['manifest-prefix'],
+        manifestPrefix: target.manifestPrefix,
         reportBucket: values['report-bucket'] ?? bucket,
-        reportPrefix: values['report-prefix'],
+        reportPrefix: target.reportPrefix,
         reportScope: scope === 'all' ? 'AllTasks' : 'FailedTasksOnly',
-        priority: wholeNumber('priority', values.priority, 10, 0, 2147483647),
+        priority: values.priority,
         start: values.start,
         force: values.force,
-        exclude: [resultsPrefix],
+        exclude: [target.resultsPrefix],
       },
       { s3, s3control },
     );
@@ -220,7 +320,7 @@ async function backfillHere(values: Values, io: BackfillIo, signal?: AbortSignal
   const endpoint = values['endpoint-url'] ?? `http://127.0.0.1:${DEFAULT_DEV_PORT}`;
   const bucket = values.bucket ?? DEFAULT_DEV_BUCKET;
   const prefix = values.prefix ?? '';
-  const concurrency = wholeNumber('concurrency', values.concurrency, 2, 1, 64);
+  const { concurrency } = values;
   const modelDir = localModelDir(values.model, io.env);
   const config = functionConfig(io.env, modelDir);
   // s3rver checks signatures against its own key pair; real credentials win when they are set.
@@ -239,6 +339,11 @@ async function backfillHere(values: Values, io: BackfillIo, signal?: AbortSignal
     forcePathStyle: true,
     maxAttempts: 3,
   });
+  signal?.addEventListener(
+    'abort',
+    () => io.stderr.write('\nstopping after the objects in flight (Ctrl-C again to quit now) ...\n'),
+    { once: true },
+  );
   io.stderr.write(`loading the model from ${modelDir} ...\n`);
   let classifier: Classifier | undefined;
   try {

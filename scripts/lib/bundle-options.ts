@@ -1,8 +1,8 @@
 import type { BuildOptions } from 'esbuild';
 
 /**
- * The Lambda bundle's esbuild options: the single source of truth that the SAM template's
- * Metadata.BuildProperties must match (a test compares them).
+ * The Lambda bundle's esbuild options, used by `npm run build` and by `sam build` (the project's Makefile,
+ * target build-ClassifierFunction, calls scripts/lib/function-bundle.ts).
  */
 
 /** Relative to the project root. */
@@ -14,6 +14,9 @@ export const FUNCTION_ENTRY = 'function/lambda/entry.ts';
  */
 export const FUNCTION_OUTPUT = 'entry.js';
 export const FUNCTION_HANDLER = 'entry.handler';
+
+/** The memory the local runs report: template.yaml's MemorySize default (a test keeps them equal). */
+export const SANDBOX_MEMORY_MB = 2048;
 
 /**
  * Provided at run time by a layer under /opt/nodejs/node_modules, never bundled: one tfjs-core instance

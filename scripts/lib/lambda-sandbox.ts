@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FUNCTION_HANDLER, FUNCTION_OUTPUT, LAYER_PROVIDED } from './bundle-options';
+import { FUNCTION_HANDLER, FUNCTION_OUTPUT, LAYER_PROVIDED, SANDBOX_MEMORY_MB } from './bundle-options';
 import { PROJECT_ROOT } from './function-bundle';
 import type { RuntimeOutcome } from './lambda-runtime';
 
@@ -73,7 +73,7 @@ export function lambdaEnvironment(sandbox: Sandbox, options: Pick<InvokeOptions,
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_LAMBDA_FUNCTION_NAME: name,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb ?? 1024),
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb ?? SANDBOX_MEMORY_MB),
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
     AWS_LAMBDA_LOG_STREAM_NAME: 'local',
     AWS_REGION: 'us-east-1',

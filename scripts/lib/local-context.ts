@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { SANDBOX_MEMORY_MB } from './bundle-options';
 import { LOCAL_S3_REGION } from './local-s3';
 
 /** A Lambda context for in-process runs (dev server, local backfill): a fresh request id, a deadline. */
@@ -10,7 +11,7 @@ export function localContext(functionName: string, timeoutMs = 60_000): Context 
     functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:${LOCAL_S3_REGION}:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
+    memoryLimitInMB: String(SANDBOX_MEMORY_MB),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',

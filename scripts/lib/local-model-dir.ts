@@ -3,7 +3,7 @@ import { CliError } from '../cli/cli-error';
 import { resolveModelDir } from '../cli/default-model';
 
 /**
- * The model for local runs: --model, else LAMBDAVISION_MODEL_DIR, else the one `npm run fetch-model`
+ * The model for local runs: --model, else LAMBDAVISION_MODEL_DIR, else the one `lambdavision fetch-model`
  * puts in .lambdavision/models/default. A missing folder is the user's to fix, so a CliError says how.
  */
 export function localModelDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -16,6 +16,6 @@ export function localModelDir(flag: string | undefined, env: NodeJS.ProcessEnv =
         ? 'LAMBDAVISION_MODEL_DIR'
         : 'the default';
   throw new CliError(
-    `no model at ${dir} (${source}): run \`npm run fetch-model\` for the default model, or pass --model DIR (or set LAMBDAVISION_MODEL_DIR) to a folder with model.json or tfjs/model.json`,
+    `no model at ${dir} (${source}): run \`npx lambdavision fetch-model\` for the default model, or pass --model DIR (or set LAMBDAVISION_MODEL_DIR) to a folder with model.json or tfjs/model.json`,
   );
 }

@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -60,6 +60,28 @@ export function toNotificationRecord(record: S3NotificationRecord): S3Notificati
   };
 }
 
+/**
+ * Lets any access key in, as other local S3 emulators do, so that a user's own AWS credentials or profile
+ * in the environment work against the local endpoint (they never leave this machine: the endpoint is
+ * loopback). s3rver knows one key pair and refuses other key ids before it looks at anything else; it does
+ * not verify SigV4 signatures (only the legacy SigV2, which AWS's CLI and SDKs no longer send), so naming
+ * its key id instead in the request is all it takes.
+ */
+function acceptAnyAccessKey(handle: RequestListener): RequestListener {
+  const ownKey = LOCAL_S3_CREDENTIALS.accessKeyId;
+  return (request, response) => {
+    const auth = request.headers.authorization;
+    if (auth?.startsWith('AWS4-HMAC-SHA256 ')) {
+      request.headers.authorization = auth.replace(/Credential=[^/,\s]+\//, `Credential=${ownKey}/`);
+    }
+    // A presigned URL carries it in the query string.
+    if (request.url?.includes('X-Amz-Credential=')) {
+      request.url = request.url.replace(/([?&]X-Amz-Credential=)[^%&/]+(%2F|\/)/i, `$1${ownKey}$2`);
+    }
+    return handle(request, response);
+  };
+}
+
 /** Starts an S3 wire-protocol server (s3rver) in this process, on loopback unless told otherwise. */
 export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS3> {
   const owned = options.directory === undefined;
@@ -72,7 +94,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
   await s3rver.configureBuckets();
   // Our own HTTP server: s3rver's run() never settles when the port is taken (its listen callback
   // is not called with the error), so a busy port would hang instead of failing.
-  const server = createServer(s3rver.callback());
+  const server = createServer(acceptAnyAccessKey(s3rver.callback()));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

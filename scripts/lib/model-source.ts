@@ -87,16 +87,21 @@ export class S3Source implements ModelSource {
   }
 }
 
+/** Bytes received so far of a download of `total` bytes (its Content-Length). */
+export type DownloadProgress = (received: number, total: number, url: string) => void;
+
 /** An HTTP(S) folder, e.g. a TF Hub model: `<url>/<file><query>`. */
 export class HttpSource implements ModelSource {
   readonly location: string;
   readonly #query: string;
   readonly #fetch: typeof fetch;
+  readonly #progress: DownloadProgress | undefined;
 
-  constructor(url: string, query = '', fetchImpl: typeof fetch = fetch) {
+  constructor(url: string, query = '', fetchImpl: typeof fetch = fetch, progress?: DownloadProgress) {
     this.location = url.replace(/\/+$/, '');
     this.#query = query;
     this.#fetch = fetchImpl;
+    this.#progress = progress;
   }
   locate(rel: string): string {
     return `${this.location}/${safeRelative(rel)}${this.#query}`;
@@ -107,7 +112,16 @@ export class HttpSource implements ModelSource {
       const response = await this.#fetch(url, { redirect: 'follow' });
       if (response.status === 404) return undefined;
       if (!response.ok) throw new FetchError(`GET ${url} answered ${response.status} ${response.statusText}`);
-      return Buffer.from(await response.arrayBuffer());
+      const total = Number(response.headers.get('content-length'));
+      if (!this.#progress || !response.body || !(total > 0)) return Buffer.from(await response.arrayBuffer());
+      const chunks: Uint8Array[] = [];
+      let received = 0;
+      for await (const chunk of response.body) {
+        chunks.push(chunk);
+        received += chunk.length;
+        this.#progress(Math.min(received, total), total, url);
+      }
+      return Buffer.concat(chunks);
     } catch (error) {
       if (error instanceof FetchError) throw error;
       throw new FetchError(`cannot download ${url}: ${reasonOf(error)}`, { cause: error });

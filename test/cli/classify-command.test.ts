@@ -49,7 +49,7 @@ describe('classify command', () => {
   it('exits 2 and says how to get a model when the model is missing', async () => {
     const io = captureIo();
     expect(await runClassify(['--model', path.join(tempDir(), 'none'), photos], io)).to.equal(2);
-    expect(io.err()).to.contain('MODEL_NOT_FOUND').and.to.contain('npm run fetch-model');
+    expect(io.err()).to.contain('MODEL_NOT_FOUND').and.to.contain('lambdavision fetch-model');
   });
 
   it('walks directories recursively, prints the original line for each image and exits 0', async () => {
@@ -108,13 +108,43 @@ describe('classify command', () => {
 
   it('says why and what to do when the default model cannot be fetched', async () => {
     const defaultModelDir = path.join(tempDir(), 'models', 'default');
+    const source = path.join(tempDir(), 'missing');
     const io = {
-      ...captureIo({ LAMBDAVISION_MODEL_SOURCE: path.join(tempDir(), 'missing') }),
+      ...captureIo({ LAMBDAVISION_MODEL_SOURCE: source }),
       defaultModelDir,
     };
     expect(await runClassify([path.join(photos, 'a.png')], io)).to.equal(2);
-    expect(io.err()).to.contain('could not be fetched').and.to.contain('LAMBDAVISION_MODEL_SOURCE');
+    // One line after the announcement: the reason, and how to point at a local copy.
+    const [announce, ...rest] = io.err().trim().split('\n');
+    expect(announce).to.contain('fetching the default model');
+    expect(rest).to.have.length(1);
+    expect(rest[0]).to.contain('could not be fetched').and.to.contain(source).and.to.contain('--model <dir>');
+    expect(rest[0]).to.contain('lambdavision fetch-model --from <dir>');
     expect(existsSync(defaultModelDir)).to.equal(false);
+  });
+
+  it('takes a missing file named on the command line as one failed file, and classifies the rest', async () => {
+    const io = captureIo();
+    const missing = path.join(photos, 'no-such.png');
+    expect(await runClassify(['--model', modelDir, missing, path.join(photos, 'a.png')], io)).to.equal(1);
+    expect(io.err()).to.contain(`${missing}: error ENOENT`);
+    expect(io.out()).to.match(/a\.png: score=/);
+    expect(io.err()).to.contain('1 classified, 1 failed');
+  });
+
+  it('stops between files once its signal is aborted (Ctrl-C) and exits 130', async () => {
+    const stop = new AbortController();
+    const io = { ...captureIo(), signal: stop.signal };
+    const write = io.stdout.write;
+    io.stdout.write = (s: string) => {
+      stop.abort();
+      return write(s);
+    };
+    const files = [path.join(photos, 'a.png'), path.join(photos, 'a.png'), path.join(photos, 'a.png')];
+    expect(await runClassify(['--model', modelDir, ...files], io)).to.equal(130);
+    expect(io.err())
+      .to.contain('1 classified, 0 failed')
+      .and.to.contain('interrupted: 2 file(s) not classified');
   });
 
   it('prints the expected classes for the shared test images', async function () {

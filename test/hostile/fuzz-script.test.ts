@@ -35,7 +35,9 @@ describe('npm run fuzz', function () {
 
   it('says what is wrong with its arguments and exits 2', () => {
     const { status, stderr } = fuzz(['--cases', 'many']);
-    expect(stderr).to.contain('--cases must be a whole number').and.to.contain('usage: npm run fuzz');
+    expect(stderr)
+      .to.contain('--cases must be a positive whole number, got "many"')
+      .and.to.contain('Usage: lambdavision fuzz');
     expect(status).to.equal(2);
   });
 });

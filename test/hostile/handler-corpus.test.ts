@@ -9,7 +9,7 @@ import { s3HandlerDeps } from '../lambda/support/s3-handler-deps';
 import { buildHostileCorpus, isHumanMessage } from '../support/hostile-corpus';
 import { buildTinyMobileNet, tempDir } from '../support/tiny-models';
 
-const BUCKET = 'lambdavision';
+const BUCKET = 'amzn-s3-demo-bucket'; // the bucket of the events/ fixtures: AWS's documentation placeholder
 const { cases } = await buildHostileCorpus();
 
 /** What the handler must record for a corpus case: the core's verdict, except where S3 decides first. */

@@ -16,7 +16,7 @@ import { encodeJpeg, gradient } from '../support/image-writers';
 import { buildTinyMobileNet, tempDir } from '../support/tiny-models';
 import { type FaultProxy, type FaultRule, startFaultProxy } from './support/fault-proxy';
 
-const BUCKET = 'lambdavision';
+const BUCKET = 'amzn-s3-demo-bucket'; // the bucket of the events/ fixtures: AWS's documentation placeholder
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   try {
@@ -271,7 +271,7 @@ describe('S3 faults over a real socket (local S3 behind a fault-injecting proxy)
     ]);
     expect(await result('uploads/mix-down.jpg')).to.equal(undefined);
     expect(error.message).to.match(
-      /^1 of 5 records failed transiently: s3:\/\/lambdavision\/uploads\/mix-down\.jpg \(S3_UNAVAILABLE\)$/,
+      /^1 of 5 records failed transiently: s3:\/\/amzn-s3-demo-bucket\/uploads\/mix-down\.jpg \(S3_UNAVAILABLE\)$/,
     );
   });
 });

@@ -23,28 +23,20 @@ function capture() {
   };
 }
 
+// A CloudFormation API in a region without the stack, as DescribeStacks answers then.
+const noStacks = {
+  send: async () => {
+    throw Object.assign(new Error('Stack with id lambdavision does not exist'), { name: 'ValidationError' });
+  },
+};
+
 describe('npm run backfill: arguments', () => {
   const usage: Array<[string, string[], RegExp]> = [
     ['no --prefix', [], /--prefix is required/],
     [
-      '--create-job without --role-arn',
-      [
-        '--create-job',
-        '--prefix',
-        'uploads/',
-        '--bucket',
-        'b',
-        '--account-id',
-        '123456789012',
-        '--function-arn',
-        'arn:aws:lambda:us-east-1:123456789012:function:f',
-      ],
-      /--role-arn is required with --create-job/,
-    ],
-    [
-      '--create-job without --bucket',
-      ['--create-job', '--prefix', 'uploads/'],
-      /--bucket is required with --create-job/,
+      '--create-job with no stack deployed',
+      ['--create-job', '--prefix', 'uploads/', '--bucket', 'b', '--account-id', '123456789012'],
+      /no stack "lambdavision" in this region: pass --stack NAME/,
     ],
     [
       'a bad --report-scope',
@@ -61,16 +53,17 @@ describe('npm run backfill: arguments', () => {
   for (const [what, argv, message] of usage) {
     it(`exits 2 with the usage for ${what}`, async () => {
       const { io, err } = capture();
-      expect(await runBackfill(argv, io)).to.equal(2);
+      expect(await runBackfill(argv, io, undefined, { cloudformation: () => noStacks })).to.equal(2);
       expect(err()).to.match(message);
-      expect(err()).to.include('usage:');
+      expect(err()).to.include('Usage: lambdavision backfill');
     });
   }
 
   it('prints the usage on stdout for --help', async () => {
     const { io, out } = capture();
     expect(await runBackfill(['--help'], io)).to.equal(0);
-    expect(out()).to.match(/^usage:\n {2}npm run backfill -- --prefix PREFIX/);
+    expect(out()).to.match(/^Usage: lambdavision backfill \[options\]\n/);
+    expect(out()).to.include('--prefix <prefix>');
   });
 });
 
@@ -101,9 +94,8 @@ describe('npm run backfill: Ctrl-C mid-run, then again, over a local S3 server w
   });
 
   /**
-   * The real entry as `npm run backfill --` runs it: the tsx CLI, which runs the script in a child process
-   * and relays signals to it, in a process group of its own so that the test can Ctrl-C the whole group
-   * as a terminal does.
+   * The real entry as `npx lambdavision backfill` runs it: the bin, in a process group of its own so that
+   * the test can Ctrl-C the whole group as a terminal does.
    */
   function backfill(): {
     child: ChildProcess;
@@ -111,15 +103,16 @@ describe('npm run backfill: Ctrl-C mid-run, then again, over a local S3 server w
     done: Promise<{ code: number | null; out: string; err: string }>;
   } {
     const child = spawn(
-      path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'),
+      process.execPath,
       [
-        path.join(PROJECT_ROOT, 'scripts', 'backfill.ts'),
+        path.join(PROJECT_ROOT, 'bin', 'lambdavision.js'),
+        'backfill',
         ...['--prefix', 'uploads/backfill/', '--endpoint-url', s3.endpoint, '--model', modelDir],
         ...['--concurrency', '1'],
       ],
       {
         cwd: PROJECT_ROOT,
-        env: { PATH: process.env.PATH ?? '' },
+        env: { PATH: process.env.PATH ?? '', TMPDIR: process.env.TMPDIR },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       },
@@ -150,7 +143,7 @@ describe('npm run backfill: Ctrl-C mid-run, then again, over a local S3 server w
       const poll = setInterval(() => {
         if (lines(first.output(), 'classified').length >= 3) {
           clearInterval(poll);
-          // Ctrl-C: SIGINT to every process of the foreground group (tsx and the script it runs).
+          // Ctrl-C: SIGINT to every process of the foreground group.
           process.kill(-(first.child.pid as number), 'SIGINT');
           resolve();
         }

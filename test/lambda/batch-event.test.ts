@@ -18,7 +18,7 @@ describe('S3 Batch Operations events', () => {
         {
           index: 0,
           taskId: 'dGFza2lkZ29lc2hlcmUK',
-          bucket: 'lambdavision',
+          bucket: 'amzn-s3-demo-bucket',
           encodedKey: 'uploads/my%2Bphoto+1.jpg',
           versionId: undefined,
         },
@@ -30,7 +30,10 @@ describe('S3 Batch Operations events', () => {
     const batch = parseBatchEvent(loadFixture('s3-batch-v2'));
     expect(batch.schemaVersion).to.equal('2.0');
     expect(batch.userArguments).to.deep.equal({ skipCurrent: 'true' });
-    expect(batch.tasks[0]).to.include({ bucket: 'lambdavision', encodedKey: 'uploads/my%2Bphoto+1.jpg' });
+    expect(batch.tasks[0]).to.include({
+      bucket: 'amzn-s3-demo-bucket',
+      encodedKey: 'uploads/my%2Bphoto+1.jpg',
+    });
   });
 
   it('takes the bucket from an ARN that carries a region and an account', () => {

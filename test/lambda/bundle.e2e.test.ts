@@ -13,7 +13,7 @@ import { realModelDir, requireShared, testImagesDir } from '../support/shared-da
 import { buildTinyMobileNet, tempDir } from '../support/tiny-models';
 import { loadEvent } from './support/fixtures';
 
-const BUCKET = 'lambdavision';
+const BUCKET = 'amzn-s3-demo-bucket'; // the bucket of the events/ fixtures: AWS's documentation placeholder
 const KEY = 'uploads/my+photo 1.jpg';
 const RESULT_KEY = `results/${KEY}.json`;
 

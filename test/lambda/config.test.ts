@@ -27,6 +27,7 @@ describe('lambda config', () => {
       resultsBucket: undefined,
       resultsPrefix: 'results/',
       uploadPrefix: 'uploads/',
+      onDemandPrefixes: ['uploads/'],
       maxObjectBytes: DEFAULT_LIMITS.maxBytes,
       maxPixels: DEFAULT_LIMITS.maxPixels,
       logLevel: 'INFO',
@@ -46,6 +47,7 @@ describe('lambda config', () => {
       RESULTS_BUCKET: 'my-results.bucket',
       RESULTS_PREFIX: 'out/',
       UPLOAD_PREFIX: 'in/',
+      ON_DEMAND_PREFIXES: ' in/public/, results/ ',
       MAX_OBJECT_BYTES: '1048576',
       MAX_PIXELS: '1000000',
       LOG_LEVEL: 'debug',
@@ -66,6 +68,7 @@ describe('lambda config', () => {
       resultsBucket: 'my-results.bucket',
       resultsPrefix: 'out/',
       uploadPrefix: 'in/',
+      onDemandPrefixes: ['in/public/', 'results/'],
       maxObjectBytes: 1048576,
       maxPixels: 1000000,
       logLevel: 'DEBUG',
@@ -73,6 +76,19 @@ describe('lambda config', () => {
       metricsNamespace: 'Ns',
     });
     expect(Object.keys(env)).to.have.members([...CONFIG_VARIABLES]);
+  });
+
+  it('reads on demand under the upload prefix unless ON_DEMAND_PREFIXES names others', () => {
+    expect(loadConfig({ UPLOAD_PREFIX: 'in/' }).onDemandPrefixes).to.deep.equal(['in/']);
+    expect(loadConfig({ UPLOAD_PREFIX: 'in/', ON_DEMAND_PREFIXES: ' ' }).onDemandPrefixes).to.deep.equal([
+      'in/',
+    ]);
+    expect(configError({ ON_DEMAND_PREFIXES: 'in/,' }).message).to.match(
+      /ON_DEMAND_PREFIXES must not contain an empty prefix/,
+    );
+    expect(configError({ ON_DEMAND_PREFIXES: 'in/*' }).message).to.match(
+      /ON_DEMAND_PREFIXES must not contain \* or \?/,
+    );
   });
 
   it('treats blank values as unset', () => {

@@ -35,7 +35,7 @@ describe('dev server without the upload trigger (--no-trigger)', () => {
     expect(server.trigger).to.equal(false);
     expect(server.stats().handled).to.equal(0);
     expect(server.instructions).to.include(
-      `npm run backfill -- --prefix uploads/ --endpoint-url ${server.endpoint} --bucket lambdavision`,
+      `npx lambdavision backfill --prefix uploads/ --endpoint-url ${server.endpoint} --bucket lambdavision`,
     );
   });
 

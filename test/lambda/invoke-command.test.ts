@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { expect } from 'chai';
-import { INVOKE_USAGE, type InvokeIo, runInvoke } from '../../scripts/lib/invoke-command';
+import { usageOf } from '../../scripts/cli/command';
+import { type InvokeIo, invokeCommand, runInvoke } from '../../scripts/lib/invoke-command';
 import { realModelDir, requireShared, testImagesDir } from '../support/shared-data';
 import { tempDir } from '../support/tiny-models';
 import { eventPath } from './support/fixtures';
@@ -24,7 +25,7 @@ describe('npm run invoke', () => {
   it('prints its usage for --help', async () => {
     const io = capture();
     expect(await runInvoke(['--help'], io)).to.equal(0);
-    expect(io.stdout()).to.equal(`${INVOKE_USAGE}\n`);
+    expect(io.stdout()).to.equal(`${usageOf(invokeCommand)}\n`);
   });
 
   it('says how to get a model when there is none, with status 2', async () => {
@@ -37,8 +38,8 @@ describe('npm run invoke', () => {
 
     // Assess
     expect(status).to.equal(2);
-    expect(io.stderr()).to.include(`no model at ${missing} (--model): run \`npm run fetch-model\``);
-    expect(io.stderr()).to.include('usage: npm run invoke');
+    expect(io.stderr()).to.include(`no model at ${missing} (--model): run \`npx lambdavision fetch-model\``);
+    expect(io.stderr()).to.include('Usage: lambdavision invoke');
   });
 
   it('refuses a missing event file and a bad --repeat', async () => {

@@ -78,6 +78,8 @@ describe('Rekognition clients against the dev server (aws CLI, AWS SDK)', () => 
       say: () => undefined,
       print: (line) => printed.push(line),
       trigger: false,
+      // The endpoint reads S3 references only under the operator's prefixes (default: the upload prefix).
+      env: { ON_DEMAND_PREFIXES: 'photos/' },
     });
     s3 = localS3Client(server.endpoint);
   });

@@ -52,29 +52,35 @@ describe('the Rekognition event source over fakes', () => {
         detectLabelsEvent({ Image: { S3Object: { Bucket: 'lambdavision', Name: key } } }),
         lambdaContext(),
       )) as Answer;
-    store.add('lambdavision', 'bad.jpg', Buffer.from('CORRUPT'));
+    store.add('lambdavision', 'uploads/bad.jpg', Buffer.from('CORRUPT'));
+    store.add('lambdavision', 'photos/elsewhere.jpg', Buffer.from('PARROT'));
     store.failGet.set(
-      'lambdavision/denied.jpg',
+      'lambdavision/uploads/denied.jpg',
       new ObjectStoreError(ErrorCode.ACCESS_DENIED, 'AccessDenied'),
     );
-    store.failGet.set('lambdavision/busy.jpg', new ObjectStoreError(ErrorCode.S3_UNAVAILABLE, 'SlowDown'));
+    store.failGet.set(
+      'lambdavision/uploads/busy.jpg',
+      new ObjectStoreError(ErrorCode.S3_UNAVAILABLE, 'SlowDown'),
+    );
 
+    // Forbidden and outside the on-demand prefixes answer as missing: no caller learns an object exists.
     const cases: Array<[string, number, string]> = [
-      ['missing.jpg', 400, 'InvalidS3ObjectException'],
-      ['bad.jpg', 400, 'InvalidImageFormatException'],
-      ['denied.jpg', 400, 'AccessDeniedException'],
-      ['busy.jpg', 500, 'ThrottlingException'],
+      ['uploads/missing.jpg', 400, 'InvalidS3ObjectException'],
+      ['uploads/bad.jpg', 400, 'InvalidImageFormatException'],
+      ['uploads/denied.jpg', 400, 'InvalidS3ObjectException'],
+      ['photos/elsewhere.jpg', 400, 'InvalidS3ObjectException'],
+      ['uploads/busy.jpg', 500, 'ThrottlingException'],
     ];
     for (const [key, status, type] of cases) {
       const answer = await ask(key);
       expect([answer.statusCode, JSON.parse(answer.body).__type], key).to.deep.equal([status, type]);
       expect(answer.headers['x-amzn-errortype']).to.equal(type);
     }
-    expect(store.gets.map((g) => g.key)).to.include.members([
-      'missing.jpg',
-      'bad.jpg',
-      'denied.jpg',
-      'busy.jpg',
+    expect(store.gets.map((g) => g.key)).to.have.members([
+      'uploads/missing.jpg',
+      'uploads/bad.jpg',
+      'uploads/denied.jpg',
+      'uploads/busy.jpg',
     ]);
   });
 

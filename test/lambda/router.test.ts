@@ -16,7 +16,7 @@ import { type FixtureName, loadFixture } from './support/fixtures';
 
 function setup() {
   const store = new MemoryObjectStore();
-  store.add('lambdavision', 'uploads/my+photo 1.jpg', Buffer.from('PARROT'));
+  store.add('amzn-s3-demo-bucket', 'uploads/my+photo 1.jpg', Buffer.from('PARROT'));
   const logger = new RecordingLogger();
   const handler = createFunctionHandler({
     store,

@@ -46,7 +46,7 @@ describe('S3 event parsing', () => {
           index: 0,
           eventName: 'ObjectCreated:Put',
           eventTime: '2025-01-01T12:00:00.000Z',
-          bucket: 'lambdavision',
+          bucket: 'amzn-s3-demo-bucket',
           key: 'uploads/my+photo 1.jpg',
           encodedKey: 'uploads/my%2Bphoto+1.jpg',
           size: 596977,

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { scratchDir } from './scratch';
 
 /**
  * Small models the tests build and save themselves, so model loading is exercised on every run, with or
@@ -11,7 +11,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
  * a ResNet-style one (residual Add, 1000 logits) and a hand-written graph model with uint8 weights.
  */
 
-export const tempDir = (prefix = 'lambdavision-test-'): string => mkdtempSync(path.join(tmpdir(), prefix));
+/** A temporary folder for a test, removed at the end of the run (see scratch.ts). */
+export const tempDir = (prefix = 'lambdavision-test-'): string => scratchDir(prefix);
 
 /** Saves any layers model as model.json + one shard, the layout tensorflowjs_converter writes. */
 async function saveLayersModel(model: tfl.LayersModel, dir: string): Promise<void> {

@@ -349,7 +349,7 @@ describe('fetch-model', () => {
     it('exits 2 with the usage for a mistake, and 1 when the fetch fails', async () => {
       const mistake = io();
       expect(await runFetchModel(['--modle', 'x'], mistake.io)).to.equal(2);
-      expect(mistake.err.join('\n')).to.include('Usage: npm run fetch-model');
+      expect(mistake.err.join('\n')).to.include('Usage: lambdavision fetch-model');
       const existing = io();
       expect(await runFetchModel(['--from', tinyModelFolder(), '--out', tempDir()], existing.io)).to.equal(2);
       expect(existing.err.join('\n')).to.match(/already exists: --force replaces it/);

@@ -24,7 +24,7 @@ import { realModelDir, testImagesDir } from '../support/shared-data';
 import { buildTinyMobileNet, tempDir } from '../support/tiny-models';
 import { LAYER_DIR, PROJECT_ROOT } from './support/project-files';
 
-const BUCKET = 'lambdavision';
+const BUCKET = 'amzn-s3-demo-bucket'; // the bucket of the events/ fixtures: AWS's documentation placeholder
 const KEY = 'uploads/parrot 1.jpg';
 
 function make(cwd: string, target: string, vars: Record<string, string>): SpawnSyncReturns<string> {
@@ -148,12 +148,32 @@ describe('layer/Makefile targets run into a temporary ARTIFACTS_DIR', function (
     expect(files(native)).to.deep.equal(['nodejs/NATIVE-LAYER-SKIPPED.txt']);
   });
 
+  it('build-TfjsNativeLayer without LAMBDAVISION_NATIVE_LAYER stops with a message and writes nothing', () => {
+    // A `sam build --container-env-var X=1` replaces samconfig.toml's list, dropping its skip.
+    const native = tempDir('lambdavision-native-layer-');
+    const env = { ...process.env };
+    delete env.LAMBDAVISION_NATIVE_LAYER;
+    const run = spawnSync(
+      'make',
+      ['-s', '-f', path.join(layerCopy, 'Makefile'), 'build-TfjsNativeLayer', `ARTIFACTS_DIR=${native}`],
+      {
+        cwd: layerCopy,
+        encoding: 'utf8',
+        env,
+      },
+    );
+    expect(run.status).to.equal(2);
+    expect(run.stderr).to.match(/LAMBDAVISION_NATIVE_LAYER is '', expected skip \(Backend=wasm\) or build/);
+    expect(files(native)).to.deep.equal([]);
+  });
+
   it('build-TfjsNativeLayer, archived, keeps every module tfjs-node loads before its addon (no libtensorflow here)', function () {
     // Prepare: the real tfjs-node package tree from the lockfile, without its install script (which
     // downloads libtensorflow and the addon and cannot run offline), shipped as the archive.
     const native = tempDir('lambdavision-native-layer-');
     const run = make(layerCopy, 'build-TfjsNativeLayer', {
       ARTIFACTS_DIR: native,
+      LAMBDAVISION_NATIVE_LAYER: 'build',
       NODE: LAMBDA_NODE,
       NATIVE_NPM_FLAGS: '--ignore-scripts',
       TFJS_NODE_ARCHIVE: 'always',

@@ -1,14 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import {
-  BUNDLE_OPTIONS,
   FUNCTION_ENTRY,
   FUNCTION_HANDLER,
   FUNCTION_OUTPUT,
   LAMBDA_RUNTIME,
-  LAYER_PROVIDED,
 } from '../../scripts/lib/bundle-options';
 import { type BuiltBundle, buildFunctionBundle } from '../../scripts/lib/function-bundle';
 import { tempDir } from '../support/tiny-models';
@@ -45,7 +43,7 @@ function references(value: Json, out = new Set<string>()): Set<string> {
 }
 
 describe('template.yaml', () => {
-  it('passes cfn-lint with no error and no warning', function () {
+  it('passes cfn-lint with no error, no warning and no informational finding', function () {
     // Prepare
     const probe = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
     if (probe.error) {
@@ -54,7 +52,11 @@ describe('template.yaml', () => {
     }
 
     // Act
-    const lint = spawnSync('cfn-lint', ['template.yaml'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    // -c I: informational checks too (explicit deletion policies on stateful resources, ...).
+    const lint = spawnSync('cfn-lint', ['-c', 'I', '--', 'template.yaml'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+    });
 
     // Assess
     expect(`${lint.stdout}${lint.stderr}`.trim(), 'cfn-lint output').to.equal('');
@@ -62,25 +64,71 @@ describe('template.yaml', () => {
   });
 
   describe('the function', () => {
-    it('is built with the agreed esbuild options of scripts/lib/bundle-options.ts', () => {
+    it('is built by the project Makefile, which bundles with scripts/lib/bundle-options.ts', () => {
       const { Metadata, Properties } = fn;
-      const props = Metadata.BuildProperties;
-      expect(Metadata.BuildMethod).to.equal('esbuild');
-      // SAM always passes --bundle and --platform=node; the rest must be spelled out.
-      expect(BUNDLE_OPTIONS).to.include({ bundle: true, platform: 'node' });
-      expect(props).to.include({
-        Format: BUNDLE_OPTIONS.format,
-        Target: BUNDLE_OPTIONS.target,
-        Sourcemap: BUNDLE_OPTIONS.sourcemap,
-        Minify: BUNDLE_OPTIONS.minify,
-      });
-      expect(props.External).to.deep.equal([...LAYER_PROVIDED]);
-      expect(props.EntryPoints).to.deep.equal([FUNCTION_ENTRY]);
+      expect(Metadata).to.deep.equal({ BuildMethod: 'makefile' });
+      expect(Properties.CodeUri).to.equal('.');
+      // SAM runs `make build-<LogicalId>` with the Makefile at the root of CodeUri.
+      const makefile = path.join(PROJECT_ROOT, Properties.CodeUri, 'Makefile');
+      expect(makefileTargets(makefile)).to.include('ClassifierFunction');
+      expect(readFileSync(makefile, 'utf8')).to.include('scripts/lib/function-bundle.ts');
       expect(Properties.Handler).to.equal(FUNCTION_HANDLER);
       expect(Properties.Runtime).to.equal(LAMBDA_RUNTIME);
-      expect(Properties.CodeUri).to.equal('.');
       expect(existsSync(path.join(PROJECT_ROOT, Properties.CodeUri, FUNCTION_ENTRY))).to.equal(true);
       expect(Properties.Environment.Variables.NODE_OPTIONS).to.include('--enable-source-maps');
+    });
+
+    it('make build-ClassifierFunction installs runtime packages and the pinned esbuild only, then writes the bundle', () => {
+      // Prepare: npm replaced by a recorder, so the project's own node_modules serves the build.
+      const dir = tempDir('lambdavision-function-make-');
+      try {
+        const log = path.join(dir, 'npm.log');
+        const fakeNpm = path.join(dir, 'npm.cjs');
+        writeFileSync(
+          fakeNpm,
+          `require('node:fs').appendFileSync(${JSON.stringify(log)}, process.argv.slice(2).join(' ') + '\\n');\n`,
+        );
+        const artifacts = path.join(dir, 'artifacts');
+
+        // Act
+        const run = spawnSync(
+          'make',
+          [
+            '-s',
+            'build-ClassifierFunction',
+            `ARTIFACTS_DIR=${artifacts}`,
+            `NPM=${process.execPath} ${fakeNpm}`,
+          ],
+          { cwd: PROJECT_ROOT, encoding: 'utf8' },
+        );
+
+        // Assess
+        expect(run.status, `${run.stdout}${run.stderr}`).to.equal(0);
+        const calls = readFileSync(log, 'utf8').trim().split('\n');
+        const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8'));
+        expect(calls).to.have.length(2);
+        expect(calls[0]).to.match(/^ci --omit=dev --ignore-scripts /);
+        expect(calls[1]).to.match(/^install --no-save --omit=dev --ignore-scripts /);
+        expect(calls[1]).to.match(
+          new RegExp(` esbuild@${pkg.devDependencies.esbuild.replaceAll('.', '\\.')}$`),
+        );
+        expect(readdirSync(artifacts).sort()).to.deep.equal([FUNCTION_OUTPUT, `${FUNCTION_OUTPUT}.map`]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('refuses large images before the memory runs out, and reads on demand only under chosen prefixes', () => {
+      const vars = fn.Properties.Environment.Variables;
+      expect(vars.MAX_PIXELS).to.deep.equal({ Ref: 'MaxPixels' });
+      expect(vars.ON_DEMAND_PREFIXES).to.deep.equal({
+        'Fn::If': [
+          'HasOnDemandPrefixes',
+          { 'Fn::Join': [',', { Ref: 'OnDemandPrefixes' }] },
+          { Ref: 'UploadPrefix' },
+        ],
+      });
+      expect(template.Parameters.OnDemandPrefixes.Default).to.equal('');
     });
 
     it('runs on nodejs24.x on the Architecture parameter’s CPU (x86_64 by default), like every layer it can attach', () => {
@@ -302,6 +350,44 @@ describe('template.yaml', () => {
       expect(fn.Properties.LoggingConfig.LogGroup).to.deep.equal({ Ref: 'ClassifierLogGroup' });
     });
 
+    it('keeps the failure queue and the bucket policy when the stack is deleted or they are replaced', () => {
+      for (const id of ['UploadBucket', 'UploadBucketPolicy', 'FailureQueue']) {
+        expect(resources[id], id).to.include({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      }
+    });
+
+    it('alarms on a failure queue with messages, function errors and throttles, to a topic with an optional e-mail', () => {
+      const alarms = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
+      const watched = alarms.map(([, a]) => [a.Properties.Namespace, a.Properties.MetricName]).sort();
+      expect(watched).to.deep.equal([
+        ['AWS/Lambda', 'Errors'],
+        ['AWS/Lambda', 'Throttles'],
+        ['AWS/SQS', 'ApproximateNumberOfMessagesVisible'],
+      ]);
+      for (const [id, { Properties: a }] of alarms) {
+        expect(a, id).to.include({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+        expect(a.AlarmActions, id).to.deep.equal([{ Ref: 'AlarmTopic' }]);
+        const [dimension] = a.Dimensions;
+        expect(dimension.Value, id).to.deep.equal(
+          a.Namespace === 'AWS/SQS'
+            ? { 'Fn::GetAtt': ['FailureQueue', 'QueueName'] }
+            : { Ref: 'ClassifierFunction' },
+        );
+      }
+      expect(resources.AlarmEmailSubscription).to.deep.include({
+        Condition: 'HasAlarmEmail',
+        Properties: { TopicArn: { Ref: 'AlarmTopic' }, Protocol: 'email', Endpoint: { Ref: 'AlarmEmail' } },
+      });
+      expect(template.Parameters.AlarmEmail.Default).to.equal('');
+    });
+
+    it('reserves concurrency only when asked', () => {
+      expect(template.Parameters.ReservedConcurrency.Default).to.equal(0);
+      expect(fn.Properties.ReservedConcurrentExecutions).to.deep.equal({
+        'Fn::If': ['HasReservedConcurrency', { Ref: 'ReservedConcurrency' }, { Ref: 'AWS::NoValue' }],
+      });
+    });
+
     it('outputs the bucket, the function and the failure queue', () => {
       expect(template.Outputs.UploadBucketName.Value).to.deep.equal({ Ref: 'UploadBucket' });
       expect(template.Outputs.ClassifierFunctionName.Value).to.deep.equal({ Ref: 'ClassifierFunction' });
@@ -379,12 +465,18 @@ describe('template.yaml', () => {
         expect(existsSync(path.join(PROJECT_ROOT, String(file))), String(file)).to.equal(true);
       }
       expect(config['default.logs.parameters']).to.deep.equal({ name: 'ClassifierFunction', tail: true });
+      // sam local invoke reads the real S3: the default event names AWS's placeholder bucket, never a
+      // name someone may own.
+      const event = JSON.parse(readFileSync(path.join(PROJECT_ROOT, String(invoke.event)), 'utf8'));
+      expect(event.Records.map((r: Json) => r.s3.bucket.name)).to.deep.equal(['amzn-s3-demo-bucket']);
+      expect(event.Records[0].s3.bucket.arn).to.equal('arn:aws:s3:::amzn-s3-demo-bucket');
     });
 
-    it('leaves the native layer unbuilt while the default backend is wasm', () => {
-      expect(config['default.build.parameters']?.container_env_var).to.include(
+    it('leaves the native layer unbuilt while the default backend is wasm, and sets nothing else', () => {
+      // A --container-env-var on the command line replaces this list: layer/Makefile then refuses to guess.
+      expect(config['default.build.parameters']?.container_env_var).to.deep.equal([
         'LAMBDAVISION_NATIVE_LAYER=skip',
-      );
+      ]);
       expect(template.Parameters.Backend.Default).to.equal('wasm');
     });
   });

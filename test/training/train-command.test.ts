@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import { expect } from 'chai';
 import { ErrorCode, loadClassifier } from '../../function/classifier/index';
-import { type CommandIo, runTrain, TRAIN_USAGE } from '../../scripts/cli/train-command';
+import { usageOf } from '../../scripts/cli/command';
+import { type CommandIo, runTrain, trainCommand } from '../../scripts/cli/train-command';
 import { buildTinyMobileNet, tempDir } from '../support/tiny-models';
 import { colourPng, writeColourSet } from './support/colour-set';
 
@@ -45,10 +46,10 @@ describe('lambdavision train', function () {
   it('prints its usage for --help and refuses a missing --out', async () => {
     const help = capture();
     expect(await runTrain(['--help'], help)).to.equal(0);
-    expect(help.out()).to.equal(`${TRAIN_USAGE}\n`);
+    expect(help.out()).to.equal(`${usageOf(trainCommand)}\n`);
     const { status, io } = await train([data]);
     expect(status).to.equal(2);
-    expect(io.err()).to.include('--out <model-dir> is required');
+    expect(io.err()).to.include('--out <dir> is required');
   });
 
   it('writes a model folder the classifier loads, skipping the unreadable image with its code', async () => {
@@ -102,14 +103,18 @@ describe('lambdavision train', function () {
     );
   });
 
-  it('refuses an existing output folder without --force, and replaces it with --force', async () => {
+  it('refuses an existing output folder without --force; replaces it with --force, removing what a killed run left', async () => {
     const out = path.join(dir, 'colours');
+    const leftover = path.join(dir, '.colours.partial-1234-5678');
+    mkdirSync(leftover);
+    writeFileSync(path.join(leftover, 'head.bin'), 'half');
     const refused = await train([data, '--test', test, '--out', out]);
     expect(refused.status).to.equal(2);
     expect(refused.io.err()).to.include(`error: ${ErrorCode.OUTPUT_EXISTS}: ${out} already exists`);
     const forced = await train([data, '--out', out, '--force']);
     expect(forced.status, forced.io.err()).to.equal(0);
-    expect(forced.io.out()).to.match(/stratified|test: \d+ images/);
+    expect(forced.io.out()).to.match(/test: \d+ images/);
+    expect(existsSync(leftover)).to.equal(false);
     expect(JSON.parse(readFileSync(path.join(out, 'provenance.json'), 'utf8')).data.split).to.deep.equal({
       fraction: 0.2,
       seed: 42,
@@ -133,14 +138,5 @@ describe('lambdavision train', function () {
     expect(clash.status).to.equal(2);
     expect(clash.io.err()).to.match(/TRAIN_TEST_OVERLAP: 1 image\(s\) are in both/);
     expect(existsSync(out)).to.equal(false);
-  });
-
-  it('removes what a killed run left half-written beside the output folder', async () => {
-    const leftover = path.join(dir, '.tidy.partial-1234-5678');
-    mkdirSync(leftover);
-    writeFileSync(path.join(leftover, 'head.bin'), 'half');
-    const { status } = await train([data, '--test', test, '--out', path.join(dir, 'tidy')]);
-    expect(status).to.equal(0);
-    expect(existsSync(leftover)).to.equal(false);
   });
 });

@@ -4,6 +4,7 @@ import { DeadlineError, messageOf, ObjectStoreError, PermanentFailure } from '..
 import { type HandlerDeps, resolveDeps } from '../handler-deps';
 import { type FunctionUrlResponse, respond } from '../http-response';
 import { withInvocation } from '../invocation';
+import { callerAnswer, readOnDemandImage } from '../on-demand-object';
 import {
   CLASSIFY_PATHS,
   type FunctionUrlRequest,
@@ -12,9 +13,10 @@ import {
   parseOnDemandRequest,
   RequestError,
 } from '../on-demand-request';
-import { classifyImage, readImage } from '../read-and-classify';
+import { classifyImage } from '../read-and-classify';
 import { isRekognitionEvent } from '../rekognition-protocol';
 import { type ResultSource, type SuccessResult, sourceOf, successDocument } from '../result-document';
+import type { ObjectLocation } from '../result-key';
 import { type ItemOutcome, runItem } from '../run-items';
 import { defineSource, isRecord, type SourceHandler } from './event-source';
 
@@ -80,15 +82,18 @@ export function createFunctionUrlHandler(deps: HandlerDeps): SourceHandler<Funct
       // Not a Function URL event: the invocation fails, as for any bad event.
       const http = parseFunctionUrlEvent(event);
       const requestId = context.awsRequestId;
+      // The object a request names, once parsed: its failures answer like a missing object.
+      let target: ObjectLocation | undefined;
       const outcome = await runItem(http, context, async (request, signal) => {
         const parsed = route(request);
+        if (parsed.image.kind === 's3') target = { bucket: parsed.image.bucket, key: parsed.image.key };
         const classifier = await model();
         const doc = await classify(parsed, classifier, requestId, signal);
         print(doc.line);
         reportClassified({ logger, metrics }, doc, itemRun(signal, 'function-url'));
         return doc;
       });
-      return answer(outcome, requestId, context);
+      return answer(outcome, requestId, context, target);
     });
 
   function route(http: FunctionUrlRequest): OnDemandRequest {
@@ -120,7 +125,7 @@ export function createFunctionUrlHandler(deps: HandlerDeps): SourceHandler<Funct
     const meta = () => ({ requestId, processedAt: now().toISOString() });
     if (request.image.kind === 's3') {
       const target = { bucket: request.image.bucket, key: request.image.key };
-      const { object, downloadMs } = await readImage(store, target, config.maxObjectBytes, signal);
+      const { object, downloadMs } = await readOnDemandImage(store, target, config, signal);
       const result = await classifyImage(classifier, object.bytes, options, object);
       return successDocument(sourceOf(target, object), result, downloadMs, meta());
     }
@@ -144,11 +149,12 @@ export function createFunctionUrlHandler(deps: HandlerDeps): SourceHandler<Funct
     }
   }
 
-  /** The HTTP response for the request's outcome. */
+  /** The HTTP response for the request's outcome; the log has the details, the caller a short answer. */
   function answer(
     outcome: ItemOutcome<FunctionUrlRequest, OnDemandResult>,
     requestId: string,
     context: { getRemainingTimeInMillis(): number },
+    target: ObjectLocation | undefined,
   ): FunctionUrlResponse {
     if (outcome.status === 'done') return respond(200, outcome.value);
     const http = outcome.item;
@@ -158,7 +164,8 @@ export function createFunctionUrlHandler(deps: HandlerDeps): SourceHandler<Funct
       const status = error instanceof RequestError ? error.status : statusFor(code);
       const message = messageOf(error);
       logger.warn('on-demand request refused', { ...where, status, errorCode: code, error: message });
-      return refusal(status, code, message, requestId);
+      const told = callerAnswer({ status, code, message }, target);
+      return refusal(told.status, told.code, told.message, requestId);
     }
     const error =
       outcome.status === 'transient'
@@ -178,7 +185,8 @@ export function createFunctionUrlHandler(deps: HandlerDeps): SourceHandler<Funct
       status === 500
         ? `internal error (${code}); see the function's logs for request ${requestId}`
         : messageOf(error);
-    return refusal(status, code, message, requestId);
+    const told = callerAnswer({ status, code, message }, target);
+    return refusal(told.status, told.code, told.message, requestId);
   }
 }
 

@@ -6,8 +6,9 @@ import { messageOf } from '../errors';
 import { type HandlerDeps, resolveDeps } from '../handler-deps';
 import type { FunctionUrlResponse } from '../http-response';
 import { withInvocation } from '../invocation';
+import { callerAnswer, readOnDemandImage } from '../on-demand-object';
 import { type FunctionUrlRequest, parseFunctionUrlEvent } from '../on-demand-request';
-import { classifyImage, readImage } from '../read-and-classify';
+import { classifyImage } from '../read-and-classify';
 import {
   type DetectLabelsRequest,
   detectLabelsResponse,
@@ -19,6 +20,7 @@ import {
   rekognitionErrorResponse,
   rekognitionResponse,
 } from '../rekognition-protocol';
+import type { ObjectLocation } from '../result-key';
 import { type ItemOutcome, runItem } from '../run-items';
 import { METRIC } from '../telemetry';
 import { defineSource, type SourceHandler } from './event-source';
@@ -38,11 +40,14 @@ export function createRekognitionHandler(deps: HandlerDeps): SourceHandler<Funct
     withInvocation(resolved, context, async ({ model, isColdStart }) => {
       const http = parseFunctionUrlEvent(event);
       const requestId = context.awsRequestId;
+      // The S3 object a request names: its failures answer like a missing object (on-demand-object.ts).
+      let target: ObjectLocation | undefined;
       const outcome = await runItem(http, context, async (item, signal) => {
         const request = parseDetectLabelsRequest(item);
+        if (request.image.kind === 's3') target = { bucket: request.image.bucket, key: request.image.key };
         return answer(request, await model(), signal, { requestId, isColdStart });
       });
-      return respond(outcome, requestId);
+      return respond(outcome, requestId, target);
     });
 
   async function answer(
@@ -52,10 +57,10 @@ export function createRekognitionHandler(deps: HandlerDeps): SourceHandler<Funct
     run: { requestId: string; isColdStart: boolean },
   ): Promise<Record<string, unknown>> {
     let bytes: Uint8Array;
-    let object: Awaited<ReturnType<typeof readImage>>['object'] | undefined;
+    let object: Awaited<ReturnType<typeof readOnDemandImage>>['object'] | undefined;
     if (request.image.kind === 's3') {
       const { bucket, key, versionId } = request.image;
-      ({ object } = await readImage(store, { bucket, key }, config.maxObjectBytes, signal));
+      ({ object } = await readOnDemandImage(store, { bucket, key }, config, signal));
       if (versionId && object.versionId && object.versionId !== versionId) {
         throw new RekognitionError(
           RekognitionErrorType.INVALID_S3_OBJECT,
@@ -102,6 +107,7 @@ export function createRekognitionHandler(deps: HandlerDeps): SourceHandler<Funct
   function respond(
     outcome: ItemOutcome<FunctionUrlRequest, Record<string, unknown>>,
     requestId: string,
+    target: ObjectLocation | undefined,
   ): FunctionUrlResponse {
     if (outcome.status === 'done') return rekognitionResponse(200, outcome.value, requestId);
     if (outcome.status === 'not-reached') {
@@ -115,9 +121,16 @@ export function createRekognitionHandler(deps: HandlerDeps): SourceHandler<Funct
       return rekognitionErrorResponse(error, requestId);
     }
     const permanent = outcome.status === 'permanent';
-    const mapped = rekognitionErrorFor(code, messageOf(error));
+    // What the caller is told: gone, forbidden and outside the prefixes alike; no S3 text.
+    const told = callerAnswer({ status: 0, code, message: messageOf(error) }, target);
+    const mapped = rekognitionErrorFor(told.code as ErrorCode, told.message);
     if (permanent) {
-      logger.warn('rekognition request refused', { requestId, errorCode: code, errorType: mapped.type });
+      logger.warn('rekognition request refused', {
+        requestId,
+        errorCode: code,
+        errorType: mapped.type,
+        error: messageOf(error),
+      });
       return rekognitionErrorResponse(mapped, requestId);
     }
     if (mapped.type !== RekognitionErrorType.INTERNAL_SERVER_ERROR)

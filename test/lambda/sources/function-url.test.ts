@@ -13,7 +13,7 @@ import { ObjectStoreError } from '../../../function/lambda/errors';
 import { handlerWithFakes, lambdaContext, type MemoryObjectStore, testConfig } from '../support/fakes';
 import { loadFixture } from '../support/fixtures';
 
-const BUCKET = 'lambdavision';
+const BUCKET = 'amzn-s3-demo-bucket'; // the bucket of the events/ fixtures: AWS's documentation placeholder
 const KEY = 'uploads/my+photo 1.jpg';
 
 const FAILURES = {
@@ -190,14 +190,15 @@ describe('on-demand handler (Function URL, with fakes)', () => {
     const s3Cases: Array<[string, (store: MemoryObjectStore) => void, number, string]> = [
       ['a missing object', () => undefined, 404, 'OBJECT_NOT_FOUND'],
       [
+        // Like a missing object: a caller must not learn that it exists (docs/backfill-and-api.md).
         'an object the function may not read',
         (store) =>
           store.failGet.set(
             `${BUCKET}/${KEY}`,
             new ObjectStoreError('ACCESS_DENIED', 'AccessDenied (HTTP 403)'),
           ),
-        403,
-        'ACCESS_DENIED',
+        404,
+        'OBJECT_NOT_FOUND',
       ],
       [
         'an object above MAX_OBJECT_BYTES',

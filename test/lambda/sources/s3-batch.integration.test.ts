@@ -15,7 +15,7 @@ import { requireRealModel } from '../support/real-classifier';
 import { s3HandlerDeps } from '../support/s3-handler-deps';
 import { unreachableS3Client } from '../support/unreachable-s3';
 
-const BUCKET = 'lambdavision';
+const BUCKET = 'amzn-s3-demo-bucket'; // the bucket of the events/ fixtures: AWS's documentation placeholder
 
 const batchEvent = (keys: string[], userArguments?: Record<string, string>) =>
   batchEventForKeys(BUCKET, keys, userArguments);
@@ -99,7 +99,7 @@ describe('S3 Batch Operations handler over a local S3 server, with the real mode
     expect(second.invocationSchemaVersion).to.equal('2.0');
     expect(second.results[0]).to.include({ resultCode: 'Succeeded' });
     expect(second.results[0]?.resultString).to.match(
-      /^skipped: s3:\/\/lambdavision\/results\/uploads\/my\+photo 1\.jpg\.json is current/,
+      /^skipped: s3:\/\/amzn-s3-demo-bucket\/results\/uploads\/my\+photo 1\.jpg\.json is current/,
     );
   });
 });

@@ -14,7 +14,7 @@ import type { ErrorResult, SuccessResult } from '../../../function/lambda/result
 import { handlerWithFakes, lambdaContext } from '../support/fakes';
 import { batchEventForKeys, loadEvent, loadFixture } from '../support/fixtures';
 
-const BUCKET = 'lambdavision';
+const BUCKET = 'amzn-s3-demo-bucket'; // the bucket of the events/ fixtures: AWS's documentation placeholder
 const image = (text: string): Uint8Array => Buffer.from(text);
 
 const FAILURES = {
@@ -48,7 +48,7 @@ describe('S3 Batch Operations handler (with fakes)', () => {
           taskId: 'dGFza2lkZ29lc2hlcmUK',
           resultCode: 'Succeeded',
           resultString:
-            'classified score=0.900000 classid=88 human=macaw -> s3://lambdavision/results/uploads/my+photo 1.jpg.json',
+            'classified score=0.900000 classid=88 human=macaw -> s3://amzn-s3-demo-bucket/results/uploads/my+photo 1.jpg.json',
         },
       ],
     });
@@ -113,7 +113,7 @@ describe('S3 Batch Operations handler (with fakes)', () => {
     ]);
     expect(response.results.map(batchTaskStatus)).to.deep.equal(['classified', 'failed', 'failed', 'retry']);
     expect(response.results[1]?.resultString).to.match(
-      /^CORRUPT_IMAGE: the JPG data is damaged; error result s3:\/\/lambdavision\/results\/uploads\/corrupt\.jpg\.json$/,
+      /^CORRUPT_IMAGE: the JPG data is damaged; error result s3:\/\/amzn-s3-demo-bucket\/results\/uploads\/corrupt\.jpg\.json$/,
     );
     expect(response.results[2]?.resultString).to.match(/^OBJECT_NOT_FOUND: /);
     expect(response.results[3]?.resultString).to.equal('S3_UNAVAILABLE: InternalError (HTTP 500)');
@@ -143,7 +143,7 @@ describe('S3 Batch Operations handler (with fakes)', () => {
       // Assess
       expect(response.results[0]?.resultCode).to.equal('Succeeded');
       expect(response.results[0]?.resultString).to.match(
-        /^skipped: s3:\/\/lambdavision\/results\/uploads\/a\.jpg\.json is current \(source etag etag-1\)$/,
+        /^skipped: s3:\/\/amzn-s3-demo-bucket\/results\/uploads\/a\.jpg\.json is current \(source etag etag-1\)$/,
       );
       expect(
         batchTaskStatus(response.results[0] ?? { taskId: '', resultCode: 'Succeeded', resultString: '' }),

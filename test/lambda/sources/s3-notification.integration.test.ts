@@ -14,7 +14,7 @@ import { requireRealModel } from '../support/real-classifier';
 import { s3HandlerDeps } from '../support/s3-handler-deps';
 import { unreachableS3Client } from '../support/unreachable-s3';
 
-const BUCKET = 'lambdavision';
+const BUCKET = 'amzn-s3-demo-bucket'; // the bucket of the events/ fixtures: AWS's documentation placeholder
 
 describe('lambda handler over a local S3 server, with the real model', () => {
   let classifier: Classifier;

@@ -23,7 +23,7 @@ import {
 } from '../support/fakes';
 import { loadEvent, singleRecordEvent } from '../support/fixtures';
 
-const BUCKET = 'lambdavision';
+const BUCKET = 'amzn-s3-demo-bucket'; // the bucket of the events/ fixtures: AWS's documentation placeholder
 const KEY = 'uploads/my+photo 1.jpg';
 const RESULT_KEY = 'results/uploads/my+photo 1.jpg.json';
 const MULTI_KEYS = [
@@ -309,7 +309,7 @@ describe('lambda handler (with fakes)', () => {
       // Assess
       expect(error).to.be.instanceOf(RetryableRecordsError);
       expect(error.message).to.equal(
-        '1 of 3 records failed transiently: s3://lambdavision/uploads/holiday photos/été 2024 (beach).jpg (S3_UNAVAILABLE)',
+        '1 of 3 records failed transiently: s3://amzn-s3-demo-bucket/uploads/holiday photos/été 2024 (beach).jpg (S3_UNAVAILABLE)',
       );
       expect(error.errors).to.deep.equal([cause]);
       expect(store.json(BUCKET, `results/${MULTI_KEYS[0]}.json`)).to.have.property('status', 'ok');

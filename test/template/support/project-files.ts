@@ -19,6 +19,7 @@ const INTRINSICS: Record<string, string> = {
   Not: 'Fn::Not',
   And: 'Fn::And',
   Or: 'Fn::Or',
+  Contains: 'Fn::Contains',
   Condition: 'Condition',
 };
 
