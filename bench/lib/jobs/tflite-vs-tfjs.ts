@@ -36,7 +36,7 @@ export interface TfliteVsTfjsResult {
 }
 
 const WARMUP_PAIRS = 5;
-const PROFILED_PAIRS = 5;
+const PROFILED_PAIRS = 9;
 
 async function timedLoad(modelDir: string): Promise<{ classifier: Classifier; ms: number }> {
   const start = performance.now();
