@@ -268,7 +268,9 @@ function peerTable(results: BenchResults): string {
   const lite = results.tfliteVsTfjs;
   if (lite && !failed(lite)) {
     // The .tflite run by the importer against the TF.js layers twin of its weights (ours, same process).
-    const ms = `${lite.inferenceMs.tflite.toFixed(1)} vs ${lite.inferenceMs.tfjs.toFixed(1)} ms`;
+    // Older results files lack the per-pair ratios.
+    const pair = lite.pairRatio ? `; per pair ${x(lite.pairRatio.median)}` : '';
+    const ms = `${lite.inferenceMs.tflite.toFixed(1)} vs ${lite.inferenceMs.tfjs.toFixed(1)} ms${pair}`;
     rows.push(['TFLite importer (same weights)', 'medium', '–', '–', `${x(lite.ratio)} (${ms})`, '–', '–']);
   }
   return table(['peer', 'image', 'decode', 'preprocess', 'inference', 'total', 'peak RSS'], rows);

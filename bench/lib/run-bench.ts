@@ -58,6 +58,7 @@ const PLAN = {
     cpuWarm: { warmup: 1, repeats: 3 },
     cpuScenarios: ['small', 'medium', 'large', 'png'] as ScenarioName[],
     profileRuns: 20,
+    tflitePairs: 40,
     cliRuns: 3,
     zip: true,
   },
@@ -72,6 +73,7 @@ const PLAN = {
     cpuWarm: { warmup: 0, repeats: 1 },
     cpuScenarios: ['small'] as ScenarioName[],
     profileRuns: 5,
+    tflitePairs: 20,
     cliRuns: 1,
     zip: false,
   },
@@ -328,9 +330,14 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
             kind: 'tflite-vs-tfjs' as const,
             modelDir: options.modelDir,
             image: medium.file,
-            runs: 20,
+            runs: PLAN[options.quick ? 'quick' : 'full'].tflitePairs,
           };
-          return (await runJob<TfliteVsTfjsResult>(worker, job)).result;
+          const { result } = await runJob<TfliteVsTfjsResult>(worker, job);
+          const { inferenceMs: ms, pairRatio: pair } = result;
+          log(
+            `  TFLite ${ms.tflite.toFixed(1)} ms vs twin ${ms.tfjs.toFixed(1)} ms (medians of ${result.pairs} alternating pairs): ratio ${result.ratio.toFixed(2)}, per-pair ratio median ${pair.median.toFixed(2)} (quartiles ${pair.p25.toFixed(2)}–${pair.p75.toFixed(2)})`,
+          );
+          return result;
         })
       : undefined;
     const agreementImages = imageFiles(
