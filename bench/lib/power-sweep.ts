@@ -171,6 +171,7 @@ export function renderSweepChart(result: Extract<SweepResult, { points: SweepPoi
   );
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif">`,
+    '<title>Cost per million images by Lambda memory size, from the simulated power-tuning sweep</title>',
     `<text x="${left}" y="18" font-size="13">USD per million images by Lambda memory (simulated CPU share)</text>`,
     `<line x1="${left}" y1="${h - bottom}" x2="${w - right}" y2="${h - bottom}" stroke="#999"/>`,
     `<line x1="${left}" y1="${top}" x2="${left}" y2="${h - bottom}" stroke="#999"/>`,
