@@ -2,12 +2,15 @@ import { z } from 'zod';
 import {
   BACKENDS,
   type BackendChoice,
+  checkNumber,
   DECODERS,
   DEFAULT_LIMITS,
   type DecoderChoice,
+  describeRule,
   ErrorCode,
   LambdaVisionError,
-  MAX_TOP_K,
+  type NumericOption,
+  OPTION_RULES,
 } from '../classifier';
 
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
@@ -91,13 +94,22 @@ const blankToUndefined = (value: unknown): unknown =>
 
 const setting = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema);
 
-const wholeNumber = (fallback: number, max = Number.MAX_SAFE_INTEGER) => {
-  const error =
-    max === Number.MAX_SAFE_INTEGER
-      ? 'must be a positive whole number'
-      : `must be a whole number from 1 to ${max}`;
+// The numeric settings take the core's ranges (OPTION_RULES), as the CLI's flags and the on-demand
+// request's parameters do: one rule for each, whoever asks.
+const coreNumber = (name: NumericOption, fallback: number) => {
+  const rule = OPTION_RULES[name];
   return setting(
-    z.coerce.number({ error }).int({ error }).min(1, { error }).max(max, { error }).default(fallback),
+    z
+      .union([z.string(), z.number()])
+      .transform((value, ctx) => {
+        try {
+          return checkNumber(value, rule, name);
+        } catch {
+          ctx.addIssue({ code: 'custom', message: `must be ${describeRule(rule)}` });
+          return z.NEVER;
+        }
+      })
+      .default(fallback),
   );
 };
 
@@ -121,14 +133,8 @@ const envSchema = z
         .pipe(z.enum(DECODERS, { error: `must be one of ${DECODERS.join(', ')}` }))
         .default(CONFIG_DEFAULTS.decoder),
     ),
-    TOP_K: wholeNumber(CONFIG_DEFAULTS.topK, MAX_TOP_K),
-    MIN_CONFIDENCE: setting(
-      z.coerce
-        .number({ error: 'must be a number from 0 to 1' })
-        .min(0, { error: 'must be a number from 0 to 1' })
-        .max(1, { error: 'must be a number from 0 to 1' })
-        .default(CONFIG_DEFAULTS.minConfidence),
-    ),
+    TOP_K: coreNumber('topK', CONFIG_DEFAULTS.topK),
+    MIN_CONFIDENCE: coreNumber('minConfidence', CONFIG_DEFAULTS.minConfidence),
     RESULTS_BUCKET: setting(
       z.string().regex(BUCKET_NAME, { error: 'must be an S3 bucket name (3-63 of a-z 0-9 . -)' }).optional(),
     ),
@@ -152,8 +158,8 @@ const envSchema = z
         )
         .optional(),
     ),
-    MAX_OBJECT_BYTES: wholeNumber(CONFIG_DEFAULTS.maxObjectBytes),
-    MAX_PIXELS: wholeNumber(CONFIG_DEFAULTS.maxPixels),
+    MAX_OBJECT_BYTES: coreNumber('maxBytes', CONFIG_DEFAULTS.maxObjectBytes),
+    MAX_PIXELS: coreNumber('maxPixels', CONFIG_DEFAULTS.maxPixels),
     LOG_LEVEL: setting(
       z
         .string()
