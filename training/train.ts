@@ -247,7 +247,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult | u
     );
     steps = trained.steps;
     log(
-      `softmax layer: ${trained.steps} steps (best validation loss ${trained.validationLoss.toFixed(4)}), then retrained on all ${denseIdx.length} images`,
+      `softmax layer: L2 ${trained.l2} and ${trained.steps} steps chosen on the validation split (best validation loss ${trained.validationLoss.toFixed(4)}), then retrained on all ${denseIdx.length} images`,
     );
     head.dense = { classes: denseLabels.map((l) => labels.indexOf(l)) };
     parts.push(trained.kernel, trained.bias);
