@@ -233,10 +233,11 @@ function orientationFromTiff(tiff: Uint8Array): number {
 /**
  * jpeg-js's own memory ceiling, per pixel of the pixel limit. It counts 64 Int32 coefficients a block
  * (4 bytes a pixel for each full-resolution component), line and sample buffers, and the RGBA output.
- * The previous ceiling (8 bytes a pixel) refused ordinary 4:2:0 photos above ~25 MP that the probe had
- * admitted. Measured: a 39 MP JPEG decodes with a peak RSS of ~1.0 GB (4:2:0) to ~1.7 GB (4:4:4).
+ * Earlier ceilings refused valid files the probe had admitted: 8 bytes a pixel, ordinary 4:2:0 photos
+ * above ~25 MP; 20 bytes a pixel, a 39.9 MP 4:4:4 JPEG. Measured: a 39 MP JPEG decodes with a peak RSS
+ * of ~1.0 GB (4:2:0) to ~1.8 GB (4:4:4), which the template's MaxPixels rules leave room for.
  */
-const JPEG_JS_BYTES_PER_PIXEL = 20;
+const JPEG_JS_BYTES_PER_PIXEL = 28;
 
 export const jpegFormat = decodedFormat({
   id: 'jpg',
