@@ -100,6 +100,26 @@ function requireConstant(op: TfliteOperator, ctx: BuildContext, position: number
   }
 }
 
+/** What CONV_2D and DEPTHWISE_CONV_2D share: the input, the bias, the window and the fused activation. */
+function convolution(
+  op: TfliteOperator,
+  ctx: BuildContext,
+  o: Conv2DOptions | DepthwiseConv2DOptions | undefined,
+) {
+  const b = bias(op, ctx, 2);
+  const x = ctx.input(op, 0);
+  const { fused, after } = fusedActivation(op, o?.fusedActivationFunction() ?? ActivationFunctionType.NONE);
+  return {
+    x,
+    after,
+    bias: b,
+    activation: fused,
+    strides: [o?.strideH() || 1, o?.strideW() || 1] as [number, number],
+    dilations: [o?.dilationHFactor() || 1, o?.dilationWFactor() || 1] as [number, number],
+    pad: padding(o?.padding()),
+  };
+}
+
 const conv2d: OpBuilder = (op, ctx) => {
   const o = options(op, BuiltinOptions.Conv2DOptions, () => new Conv2DOptions());
   requireConstant(op, ctx, 1, 'filter');
@@ -111,24 +131,8 @@ const conv2d: OpBuilder = (op, ctx) => {
       tf.transpose(tf.tensor4d(Float32Array.from(ctx.values(op, 1)), [out, h, w, inChannels]), [1, 2, 3, 0]),
     ),
   ) as tf.Tensor4D;
-  const b = bias(op, ctx, 2);
-  const x = ctx.input(op, 0);
-  const { fused, after } = fusedActivation(op, o?.fusedActivationFunction() ?? ActivationFunctionType.NONE);
-  const strides: [number, number] = [o?.strideH() || 1, o?.strideW() || 1];
-  const dilations: [number, number] = [o?.dilationHFactor() || 1, o?.dilationWFactor() || 1];
-  const pad = padding(o?.padding());
-  return (env) =>
-    after(
-      tf.fused.conv2d({
-        x: x(env) as tf.Tensor4D,
-        filter,
-        strides,
-        pad,
-        dilations,
-        bias: b,
-        activation: fused,
-      }),
-    );
+  const { x, after, ...window } = convolution(op, ctx, o);
+  return (env) => after(tf.fused.conv2d({ x: x(env) as tf.Tensor4D, filter, ...window }));
 };
 
 const depthwiseConv2d: OpBuilder = (op, ctx) => {
@@ -143,24 +147,8 @@ const depthwiseConv2d: OpBuilder = (op, ctx) => {
   const filter = ctx.keep(
     tf.tensor4d(Float32Array.from(ctx.values(op, 1)), [h, w, inputChannels, out / inputChannels]),
   );
-  const b = bias(op, ctx, 2);
-  const x = ctx.input(op, 0);
-  const { fused, after } = fusedActivation(op, o?.fusedActivationFunction() ?? ActivationFunctionType.NONE);
-  const strides: [number, number] = [o?.strideH() || 1, o?.strideW() || 1];
-  const dilations: [number, number] = [o?.dilationHFactor() || 1, o?.dilationWFactor() || 1];
-  const pad = padding(o?.padding());
-  return (env) =>
-    after(
-      tf.fused.depthwiseConv2d({
-        x: x(env) as tf.Tensor4D,
-        filter,
-        strides,
-        pad,
-        dilations,
-        bias: b,
-        activation: fused,
-      }),
-    );
+  const { x, after, ...window } = convolution(op, ctx, o);
+  return (env) => after(tf.fused.depthwiseConv2d({ x: x(env) as tf.Tensor4D, filter, ...window }));
 };
 
 const fullyConnected: OpBuilder = (op, ctx) => {
