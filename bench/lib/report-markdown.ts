@@ -644,7 +644,7 @@ export function renderReport(results: BenchResults, chartFile: string): string {
     '',
     '- The `tensorflow` backend (tfjs-node, the native layer Lambda uses with `BACKEND=auto`): it cannot be installed on this machine, so its cold start is recorded as unavailable.',
     "- Lambda itself: its vCPU at 2048 MB is not this machine's core; S3 download/upload time; INIT billing.",
-    `- Scenario images: ${results.scenarios.map((s) => `${s.name} from ${s.source}`).join('; ')} (JPEG quality 90), cached in the temp folder.`,
+    `- Scenario images: ${results.scenarios.map((s) => `${s.name} from ${s.source}`).join('; ')} (JPEG quality 90), cached in .lambdavision/bench-inputs.`,
     '',
   );
   return lines.join('\n');

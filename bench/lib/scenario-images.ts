@@ -8,9 +8,9 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import sharp, { type OverlayOptions, type Sharp } from 'sharp';
+import { projectPath } from './project';
 
 export const SCENARIOS = ['small', 'medium', 'large', 'png'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -96,13 +96,14 @@ const sizeFor = (megapixels: number): { width: number; height: number } => {
 };
 
 /**
- * The four scenario images, cached in the system temp folder under a hash of sources and recipe, so reruns
- * reuse the same bytes: "small" is a sample photo reduced to 0.3 MP (Lanczos); "medium", "large" and "png"
+ * The four scenario images, cached in the project's `.lambdavision/bench-inputs` (ignored by git, beside the
+ * default model; not the temp folder, which every run should leave as it found it) under a hash of sources
+ * and recipe, so reruns reuse the same bytes: "small" is a sample photo reduced to 0.3 MP (Lanczos); "medium", "large" and "png"
  * are regions of a mosaic of the sample photos at their native resolution (2 MP, 12 MP, 2 MP), JPEG
  * quality 90 or PNG, no metadata. `--quick` makes the "large" image 3 MP instead of 12 MP.
  */
 export async function prepareScenarioImages(photosDir: string, quick: boolean): Promise<ScenarioImage[]> {
-  const cacheDir = path.join(os.tmpdir(), 'lambdavision-bench-inputs');
+  const cacheDir = projectPath('.lambdavision', 'bench-inputs');
   mkdirSync(cacheDir, { recursive: true });
   const specs: Spec[] = [
     { name: 'small', source: pickSource(photosDir, PREFERRED.small), megapixels: 0.3, format: 'jpeg' },
