@@ -5,20 +5,7 @@ import { COMMANDS } from '../../scripts/cli/commands';
 import { EXIT, runMain } from '../../scripts/cli/main';
 import { coreOption, oneOf, wholeNumber } from '../../scripts/cli/option-values';
 import { isInstalled, missingPackageHint } from '../../scripts/cli/optional-packages';
-
-function capture() {
-  let out = '';
-  let err = '';
-  return {
-    io: {
-      stdout: { write: (s: string) => (out += s) },
-      stderr: { write: (s: string) => (err += s) },
-      env: {},
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
+import { captureIo } from '../support/capture-io';
 
 const example = defineCommand({
   name: 'example',
@@ -72,10 +59,10 @@ describe('command definitions', () => {
   });
 
   it('print the help on stdout (0) and a mistake with the usage on stderr (2)', async () => {
-    const help = capture();
+    const help = captureIo();
     expect(await runCommand(example, ['--help'], help.io)).to.equal(0);
     expect(help.out()).to.equal(`${usageOf(example)}\n`);
-    const mistake = capture();
+    const mistake = captureIo();
     expect(await runCommand(example, ['--top', 'x', 'f'], mistake.io)).to.equal(2);
     expect(mistake.out()).to.equal('');
     expect(mistake.err())
@@ -89,14 +76,14 @@ describe('the command table', () => {
     it(`${name}: loads its definition, named as its row, and prints its generated help`, async () => {
       const command = await row.load();
       expect(command.name).to.equal(name);
-      const { io, out } = capture();
+      const { io, out } = captureIo();
       expect(await runMain([name, '--help'], io)).to.equal(EXIT.OK);
       expect(out()).to.equal(`${usageOf(command)}\n`);
     });
   }
 
   it('refuses an unknown command and names the known ones, exit 2', async () => {
-    const { io, out, err } = capture();
+    const { io, out, err } = captureIo();
     expect(await runMain(['nope'], io)).to.equal(EXIT.USAGE);
     expect(out()).to.equal('');
     expect(err()).to.contain('unknown command "nope"').and.to.contain('fetch-model');

@@ -6,22 +6,9 @@ import { expect } from 'chai';
 import { runBackfill } from '../../scripts/lib/backfill-command';
 import { PROJECT_ROOT } from '../../scripts/lib/function-bundle';
 import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
+import { captureIo } from '../support/capture-io';
 import { realModelDir, requireShared, testImagesDir } from '../support/shared-data';
 import { resultStates } from './support/local-bucket';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: {
-      stdout: { write: (c: string) => out.push(c) },
-      stderr: { write: (c: string) => err.push(c) },
-      env: {},
-    },
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
-}
 
 // A CloudFormation API in a region without the stack, as DescribeStacks answers then.
 const noStacks = {
@@ -52,7 +39,7 @@ describe('npm run backfill: arguments', () => {
   ];
   for (const [what, argv, message] of usage) {
     it(`exits 2 with the usage for ${what}`, async () => {
-      const { io, err } = capture();
+      const { io, err } = captureIo();
       expect(await runBackfill(argv, io, undefined, { cloudformation: () => noStacks })).to.equal(2);
       expect(err()).to.match(message);
       expect(err()).to.include('Usage: lambdavision backfill');
@@ -60,7 +47,7 @@ describe('npm run backfill: arguments', () => {
   }
 
   it('prints the usage on stdout for --help', async () => {
-    const { io, out } = capture();
+    const { io, out } = captureIo();
     expect(await runBackfill(['--help'], io)).to.equal(0);
     expect(out()).to.match(/^Usage: lambdavision backfill \[options\]\n/);
     expect(out()).to.include('--prefix <prefix>');

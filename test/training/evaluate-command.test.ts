@@ -4,22 +4,9 @@ import { expect } from 'chai';
 import { usageOf } from '../../scripts/cli/command';
 import { evaluateCommand, runEvaluate } from '../../scripts/cli/evaluate-command';
 import type { EvaluationReport } from '../../training/index';
+import { captureIo } from '../support/capture-io';
 import { realModelDir, requireShared, testImagesDir } from '../support/shared-data';
 import { tempDir } from '../support/tiny-models';
-
-function capture() {
-  let out = '';
-  let err = '';
-  return {
-    io: {
-      stdout: { write: (s: string) => (out += s) },
-      stderr: { write: (s: string) => (err += s) },
-      env: {},
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
 
 describe('lambdavision evaluate', () => {
   let dir: string;
@@ -29,10 +16,10 @@ describe('lambdavision evaluate', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints its usage for --help and refuses two data sources', async () => {
-    const help = capture();
+    const help = captureIo();
     expect(await runEvaluate(['--help'], help.io)).to.equal(0);
     expect(help.out()).to.equal(`${usageOf(evaluateCommand)}\n`);
-    const two = capture();
+    const two = captureIo();
     expect(await runEvaluate(['a', 'b'], two.io)).to.equal(2);
     expect(two.err()).to.include('too many arguments');
   });
@@ -49,7 +36,7 @@ describe('lambdavision evaluate', () => {
       mkdirSync(path.join(dir, 'data', label), { recursive: true });
       copyFileSync(path.join(images, file), path.join(dir, 'data', label, file));
     }
-    const run = capture();
+    const run = captureIo();
     const out = path.join(dir, 'report');
 
     // Act
