@@ -100,12 +100,13 @@ describe('layer/Makefile targets run into a temporary ARTIFACTS_DIR', function (
     wasmLayer = tempDir('lambdavision-wasm-layer-');
 
     // Act: exactly what SAM runs; offline, the same packages come from the project's node_modules.
-    let run = make(layerCopy, 'build-TfjsWasmLayer', { ARTIFACTS_DIR: wasmLayer, NODE: LAMBDA_NODE });
+    const wasm = { LAMBDAVISION_BACKEND: 'wasm', NODE: LAMBDA_NODE };
+    let run = make(layerCopy, 'build-TfjsWasmLayer', { ...wasm, ARTIFACTS_DIR: wasmLayer });
     if (run.status !== 0 && /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|network/i.test(run.stderr)) {
       console.log('      npm registry unreachable: building from the project node_modules (PACKAGES_FROM)');
       run = make(layerCopy, 'build-TfjsWasmLayer', {
+        ...wasm,
         ARTIFACTS_DIR: wasmLayer,
-        NODE: LAMBDA_NODE,
         PACKAGES_FROM: path.join(PROJECT_ROOT, 'node_modules'),
       });
     }
@@ -130,6 +131,7 @@ describe('layer/Makefile targets run into a temporary ARTIFACTS_DIR', function (
   it('build-TfjsWasmLayer from an installed node_modules gives the same files (offline builds)', () => {
     const copy = tempDir('lambdavision-wasm-layer-');
     const run = make(layerCopy, 'build-TfjsWasmLayer', {
+      LAMBDAVISION_BACKEND: 'wasm',
       ARTIFACTS_DIR: copy,
       NODE: LAMBDA_NODE,
       PACKAGES_FROM: path.join(PROJECT_ROOT, 'node_modules'),
@@ -138,42 +140,13 @@ describe('layer/Makefile targets run into a temporary ARTIFACTS_DIR', function (
     expect(files(copy)).to.deep.equal(files(wasmLayer));
   });
 
-  it('build-TfjsNativeLayer with LAMBDAVISION_NATIVE_LAYER=skip writes a placeholder and downloads nothing', () => {
-    const native = tempDir('lambdavision-native-layer-');
-    const run = make(layerCopy, 'build-TfjsNativeLayer', {
-      ARTIFACTS_DIR: native,
-      LAMBDAVISION_NATIVE_LAYER: 'skip',
-    });
-    expect(run.status, run.stderr).to.equal(0);
-    expect(files(native)).to.deep.equal(['nodejs/NATIVE-LAYER-SKIPPED.txt']);
-  });
-
-  it('build-TfjsNativeLayer without LAMBDAVISION_NATIVE_LAYER stops with a message and writes nothing', () => {
-    // A `sam build --container-env-var X=1` replaces samconfig.toml's list, dropping its skip.
-    const native = tempDir('lambdavision-native-layer-');
-    const env = { ...process.env };
-    delete env.LAMBDAVISION_NATIVE_LAYER;
-    const run = spawnSync(
-      'make',
-      ['-s', '-f', path.join(layerCopy, 'Makefile'), 'build-TfjsNativeLayer', `ARTIFACTS_DIR=${native}`],
-      {
-        cwd: layerCopy,
-        encoding: 'utf8',
-        env,
-      },
-    );
-    expect(run.status).to.equal(2);
-    expect(run.stderr).to.match(/LAMBDAVISION_NATIVE_LAYER is '', expected skip \(Backend=wasm\) or build/);
-    expect(files(native)).to.deep.equal([]);
-  });
-
   it('build-TfjsNativeLayer, archived, keeps every module tfjs-node loads before its addon (no libtensorflow here)', function () {
     // Prepare: the real tfjs-node package tree from the lockfile, without its install script (which
     // downloads libtensorflow and the addon and cannot run offline), shipped as the archive.
     const native = tempDir('lambdavision-native-layer-');
     const run = make(layerCopy, 'build-TfjsNativeLayer', {
       ARTIFACTS_DIR: native,
-      LAMBDAVISION_NATIVE_LAYER: 'build',
+      LAMBDAVISION_BACKEND: 'native',
       NODE: LAMBDA_NODE,
       NATIVE_NPM_FLAGS: '--ignore-scripts',
       TFJS_NODE_ARCHIVE: 'always',
@@ -211,7 +184,7 @@ describe('layer/Makefile targets run into a temporary ARTIFACTS_DIR', function (
   });
 
   it('refuses to run without ARTIFACTS_DIR', () => {
-    const run = make(layerCopy, 'build-TfjsWasmLayer', {});
+    const run = make(layerCopy, 'build-TfjsWasmLayer', { LAMBDAVISION_BACKEND: 'wasm' });
     expect(run.status).to.equal(2);
     expect(run.stderr).to.include('ARTIFACTS_DIR is not set');
   });

@@ -136,28 +136,40 @@ describe('template.yaml', () => {
       expect(fn.Properties.Architectures).to.deep.equal([{ Ref: 'Architecture' }]);
       expect(template.Parameters.Architecture).to.include({ Default: 'x86_64' });
       expect(template.Parameters.Architecture.AllowedValues).to.deep.equal(['x86_64', 'arm64']);
-      expect(layers.map(([id]) => id).sort()).to.deep.equal([
-        'DecoderLayer',
-        'ModelLayer',
-        'TfjsNativeLayer',
-        'TfjsWasmLayer',
-      ]);
+      // The layers without native code follow the parameter; those with native code name their CPU, and
+      // are created only for it (test/template/build-variables.test.ts).
+      const architectures = {
+        DecoderLayerArm64: ['arm64'],
+        DecoderLayerX86: ['x86_64'],
+        ModelLayer: [{ Ref: 'Architecture' }],
+        TfjsNativeLayer: ['x86_64'],
+        TfjsWasmLayer: [{ Ref: 'Architecture' }],
+      };
+      expect(layers.map(([id]) => id).sort()).to.deep.equal(Object.keys(architectures));
       for (const [id, layer] of layers) {
         expect(layer.Properties.CompatibleRuntimes, id).to.deep.equal(['nodejs24.x']);
-        expect(layer.Properties.CompatibleArchitectures, id).to.deep.equal([{ Ref: 'Architecture' }]);
+        expect(layer.Properties.CompatibleArchitectures, id).to.deep.equal(
+          architectures[id as keyof typeof architectures],
+        );
         if (layer.Metadata?.BuildMethod) expect(layer.Metadata.BuildArchitecture, id).to.equal('x86_64');
       }
     });
 
-    it('attaches the decoder layer (sharp) and sets DECODER by the Decoder parameter, auto by default', () => {
+    it('attaches the decoder layer (sharp) of its architecture and sets DECODER by the Decoder parameter, auto by default', () => {
       expect(template.Parameters.Decoder).to.include({ Default: 'auto' });
       expect(template.Parameters.Decoder.AllowedValues).to.deep.equal(['auto', 'sharp', 'jimp']);
       expect(template.Conditions.UseLibvips).to.deep.equal({
         'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'Decoder' }, 'jimp'] }],
       });
-      expect(resources.DecoderLayer.Condition).to.equal('UseLibvips');
+      expect(template.Conditions.OnArm64).to.deep.equal({ 'Fn::Equals': [{ Ref: 'Architecture' }, 'arm64'] });
+      expect(resources.DecoderLayerX86.Condition).to.equal('UseLibvipsOnX86');
+      expect(resources.DecoderLayerArm64.Condition).to.equal('UseLibvipsOnArm64');
       expect(fn.Properties.Layers).to.deep.include({
-        'Fn::If': ['UseLibvips', { Ref: 'DecoderLayer' }, { Ref: 'AWS::NoValue' }],
+        'Fn::If': [
+          'UseLibvipsOnX86',
+          { Ref: 'DecoderLayerX86' },
+          { 'Fn::If': ['UseLibvipsOnArm64', { Ref: 'DecoderLayerArm64' }, { Ref: 'AWS::NoValue' }] },
+        ],
       });
       expect(fn.Properties.Environment.Variables.DECODER).to.deep.equal({ Ref: 'Decoder' });
     });
@@ -472,12 +484,15 @@ describe('template.yaml', () => {
       expect(event.Records[0].s3.bucket.arn).to.equal('arn:aws:s3:::amzn-s3-demo-bucket');
     });
 
-    it('leaves the native layer unbuilt while the default backend is wasm, and sets nothing else', () => {
+    it('builds for the backend it deploys and invokes with (wasm), and sets no other build variable', () => {
       // A --container-env-var on the command line replaces this list: layer/Makefile then refuses to guess.
       expect(config['default.build.parameters']?.container_env_var).to.deep.equal([
-        'LAMBDAVISION_NATIVE_LAYER=skip',
+        'LAMBDAVISION_BACKEND=wasm',
       ]);
       expect(template.Parameters.Backend.Default).to.equal('wasm');
+      for (const section of ['default.deploy.parameters', 'default.local_invoke.parameters']) {
+        expect(String(config[section]?.parameter_overrides).split(' '), section).to.include('Backend=wasm');
+      }
     });
   });
 });
