@@ -257,26 +257,32 @@ describe('a trained model goes wherever a downloaded model goes', function () {
       ]);
     });
 
-    it('make -C layer build-ModelLayer (what model-layer runs) takes it as MODEL_SOURCE: the layer holds it', function () {
+    it('make -C layer model-layer MODEL_SOURCE=<relative trained folder>: the layer holds the trained model', function () {
       // Prepare
       if (spawnSync('make', ['--version']).error) {
         console.log('      skipped: make is not installed');
         this.skip();
       }
       const layer = scratchDir();
+      const typedIn = path.dirname(model.dir);
 
-      // Act: the target model-layer runs, with ARTIFACTS_DIR pointed away from the project's own folder
+      // Act: typed beside the trained folder; make runs in layer/ (-C) and then in a sub-make, whose shell
+      // has layer/ as its $PWD. MODEL_LAYER_DIR keeps the project's own .lambdavision/model-layer untouched.
       const run = spawnSync(
         'make',
         [
           '-s',
           '-C',
           path.join(PROJECT_ROOT, 'layer'),
-          'build-ModelLayer',
-          `ARTIFACTS_DIR=${layer}`,
-          `MODEL_SOURCE=${model.dir}`,
+          'model-layer',
+          `MODEL_LAYER_DIR=${layer}`,
+          `MODEL_SOURCE=./${path.basename(model.dir)}`,
         ],
-        { encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } },
+        {
+          cwd: typedIn,
+          encoding: 'utf8',
+          env: { ...process.env, PWD: typedIn, npm_config_update_notifier: 'false' },
+        },
       );
 
       // Assess
