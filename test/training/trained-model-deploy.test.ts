@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-rekognition';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
-import type { SuccessResult } from '../../function/lambda/result-document';
+import type { SuccessResult } from '../../function/lambda/index';
 import { runClassify } from '../../scripts/cli/classify-command';
 import { runBackfill } from '../../scripts/lib/backfill-command';
 import { type DevServer, startDevServer } from '../../scripts/lib/dev-server';
