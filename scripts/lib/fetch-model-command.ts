@@ -170,7 +170,7 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
   // A folder `lambdavision train` wrote: its manifest has a head, and its files are the manifest's own.
   if (options.from && !fromFile) {
     const manifestBytes = await source.read(MANIFEST_FILE);
-    if (manifestBytes && isTrainedManifest(manifestBytes)) {
+    if (manifestBytes && isTrainedManifest(manifestBytes, source.locate(MANIFEST_FILE))) {
       return fetchTrained(source, manifestBytes, out, options, log);
     }
   }

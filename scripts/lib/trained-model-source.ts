@@ -26,15 +26,12 @@ export interface TrainedModel {
   provenance: Record<string, unknown> | undefined;
 }
 
-/** Whether `lambdavision.json` (its bytes) describes a trained model: one with a `head` section. */
-export function isTrainedManifest(bytes: Buffer | undefined): boolean {
-  if (!bytes) return false;
-  try {
-    const json: unknown = JSON.parse(bytes.toString('utf8'));
-    return typeof json === 'object' && json !== null && 'head' in json;
-  } catch {
-    return false;
-  }
+/**
+ * Whether a source's `lambdavision.json` describes a trained model: one with a `head` section. A manifest
+ * that is not JSON is refused here, before anything else is read: the folder is damaged, whatever it is.
+ */
+export function isTrainedManifest(bytes: Buffer, where: string): boolean {
+  return 'head' in parseJson(bytes, where);
 }
 
 interface FileRecord {

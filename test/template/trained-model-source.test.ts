@@ -152,6 +152,12 @@ describe('fetch-model from a trained model folder', function () {
       /^weight shard \(named in base\/model\.json\) .*group1-shard1of1\.bin named in .*lambdavision\.json does not exist$/,
     ],
     [
+      'whose manifest is not JSON',
+      (d) => writeFileSync(path.join(d, 'lambdavision.json'), '{"name": "colours", "head": {'),
+      'MODEL_INVALID',
+      /lambdavision\.json is not valid JSON$/,
+    ],
+    [
       'whose manifest the classifier would refuse',
       (d) => {
         const manifest = json(path.join(d, 'lambdavision.json'));
