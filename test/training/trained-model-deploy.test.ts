@@ -80,6 +80,7 @@ describe('a trained model goes wherever a downloaded model goes', function () {
     let s3: S3Client;
     let rekognition: RekognitionClient;
     const printed: string[] = [];
+    const said: string[] = [];
 
     before(async () => {
       // As `lambdavision dev --model <trained folder>` starts it: the server loads the folder itself.
@@ -87,7 +88,7 @@ describe('a trained model goes wherever a downloaded model goes', function () {
         modelDir: model.dir,
         port: 0,
         logger: new RecordingLogger(),
-        say: () => undefined,
+        say: (line) => said.push(line),
         print: (line) => printed.push(line),
       });
       s3 = localS3Client(server.endpoint);
@@ -111,7 +112,10 @@ describe('a trained model goes wherever a downloaded model goes', function () {
       );
       await server.idle();
 
-      // Assess
+      // Assess: what the server said explains a missing result
+      expect(said.join('\n'), said.join('\n')).to.include(
+        '-> classified: s3://lambdavision/results/uploads/red 1.png.json',
+      );
       const result = await bodyOf<SuccessResult>(s3, server.bucket, 'results/uploads/red 1.png.json');
       expect(result.status).to.equal('ok');
       expect(result.predictions[0]?.label).to.equal('red');
