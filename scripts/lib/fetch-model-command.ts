@@ -1,10 +1,18 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { IMAGENET_CLASSES } from '@tensorflow-models/mobilenet/dist/imagenet_classes.js';
 import { SingleBar } from 'cli-progress';
-import { LABEL_FILES, loadClassifier, MANIFEST_FILE, type ModelManifest } from '../../function/classifier';
+import {
+  ErrorCode,
+  LABEL_FILES,
+  LambdaVisionError,
+  loadClassifier,
+  MANIFEST_FILE,
+  ModelError,
+  type ModelManifest,
+} from '../../function/classifier';
 import { CliError } from '../cli/cli-error';
 import { type CommandIo, defineCommand, runCommand } from '../cli/command';
 import { DEFAULT_MODEL_DIR, DEFAULT_MODEL_FOLDER } from '../cli/default-model';
@@ -17,11 +25,16 @@ import {
   type ModelSource,
   S3Source,
   safeRelative,
+  shardPaths,
   sourceFor,
 } from './model-source';
 import { PROJECT_ROOT } from './project-root';
+import { isTrainedManifest, readTrainedModel } from './trained-model-source';
 
 export const DEFAULT_PINS_FILE = path.join(PROJECT_ROOT, '.lambdavision', 'model-pins.json');
+
+/** Where every file came from (the name `lambdavision train` gives its record too). */
+const PROVENANCE_FILE = 'provenance.json';
 
 /** Label files looked for in a source: the classifier's own list, in its order. */
 const LABEL_CANDIDATES = LABEL_FILES;
@@ -32,7 +45,9 @@ export type ChecksumStatus =
   | 'pinned in catalog'
   | 'recorded earlier'
   | 'recorded now (first use)'
-  | 'not pinned';
+  | 'not pinned'
+  | 'recorded in the source'
+  | 'not recorded';
 
 export interface FetchedFile {
   /** Path inside --out. */
@@ -102,24 +117,6 @@ export async function verifyLoads(dir: string): Promise<string> {
   }
 }
 
-interface WeightsGroup {
-  paths?: unknown;
-}
-
-/** The shard paths a model.json names, relative to the model.json. */
-function shardPaths(modelJson: Buffer, where: string): string[] {
-  let json: { weightsManifest?: WeightsGroup[]; modelTopology?: unknown };
-  try {
-    json = JSON.parse(modelJson.toString('utf8'));
-  } catch (cause) {
-    throw new FetchError(`${where} is not valid JSON`, { cause });
-  }
-  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
-    throw new FetchError(`${where} has no modelTopology or weightsManifest: not a TensorFlow.js model.json`);
-  }
-  return json.weightsManifest.flatMap((group) => (Array.isArray(group.paths) ? group.paths.map(String) : []));
-}
-
 async function readStandalone(spec: string, s3?: S3Client): Promise<{ bytes: Buffer; from: string }> {
   if (spec.startsWith('s3://')) {
     const slash = spec.lastIndexOf('/');
@@ -170,6 +167,14 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
   const downloaded = source instanceof HttpSource && !options.from;
   log(`fetching ${entryName ? `${entryName} ` : ''}from ${source.location}`);
 
+  // A folder `lambdavision train` wrote: its manifest has a head, and its files are the manifest's own.
+  if (options.from && !fromFile) {
+    const manifestBytes = await source.read(MANIFEST_FILE);
+    if (manifestBytes && isTrainedManifest(manifestBytes, source.locate(MANIFEST_FILE))) {
+      return fetchTrained(source, manifestBytes, out, options, log);
+    }
+  }
+
   // The model file first: its checksum may tell which catalog model a local copy is.
   let entry = entryName ? catalog[entryName] : undefined;
   const tfliteIn = async (dir: string): Promise<string[]> =>
@@ -191,7 +196,8 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
     }
   }
   if (!modelBytes || !modelRel) {
-    throw new FetchError(
+    throw new ModelError(
+      ErrorCode.MODEL_NOT_FOUND,
       `no model in ${source.location}: looked for ${modelCandidates.map((c) => source.locate(c)).join(', ')}`,
     );
   }
@@ -347,8 +353,89 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
     ...(labelsOut ? { labels: labelsOut } : {}),
   };
 
-  const partial = `${out}.partial-${process.pid}`;
-  await rm(partial, { recursive: true, force: true });
+  const provenance = {
+    source: source.location,
+    catalogModel: entryName ?? null,
+    fetchedAt: new Date().toISOString(),
+    files,
+  };
+  const verified = await writeModelFolder(out, contents, manifest, provenance, options.verify);
+  await pins.save();
+  log(`verified ${verified}`);
+  return { out, name, catalogModel: entryName, files, verified };
+}
+
+/**
+ * Copies a trained model folder (base model, head, labels, manifest) as it is, after checking it is whole
+ * (trained-model-source.ts). The training provenance is kept, with a `fetched` record of this copy: every
+ * file's source and SHA-256, which the next copy of this folder checks.
+ */
+async function fetchTrained(
+  source: ModelSource,
+  manifestBytes: Buffer,
+  out: string,
+  options: FetchModelOptions,
+  log: (line: string) => void,
+): Promise<FetchModelResult> {
+  if (options.labels !== undefined) {
+    throw new CliError(
+      `--labels does not apply to ${source.location}: a trained model answers with its own labels`,
+    );
+  }
+  if (options.model !== undefined) {
+    throw new CliError(
+      `--model does not apply to ${source.location}: a trained model carries its base model`,
+    );
+  }
+  const trained = await readTrainedModel(source, manifestBytes);
+  const head = trained.manifest.head;
+  log(`a trained model: ${head?.labels} labels, base model ${trained.manifest.model}`);
+  const name = options.name ?? trained.manifest.name ?? path.basename(source.location.replace(/\/+$/, ''));
+  const files: FetchedFile[] = trained.files.map((f) => ({
+    path: f.path,
+    from: source.locate(f.path),
+    bytes: f.bytes.length,
+    sha256: sha256(f.bytes),
+    checksum: f.checksum,
+  }));
+  const { fetched: _earlier, ...record } = trained.provenance ?? {};
+  const provenance = {
+    ...record,
+    fetched: { source: source.location, fetchedAt: new Date().toISOString(), files },
+  };
+  const verified = await writeModelFolder(
+    out,
+    new Map(trained.files.map((f) => [f.path, f.bytes])),
+    { ...trained.manifest, name },
+    provenance,
+    options.verify,
+  );
+  log(`verified ${verified}`);
+  return { out, name, files, verified };
+}
+
+const PARTIAL = '.partial-';
+
+/**
+ * Writes the folder beside `out` (a hidden sibling), loads it, and only then swaps it into place: `out`
+ * is never half-written, and a model that does not load replaces nothing. A sibling left by a killed run
+ * is removed by the next run for the same folder (it would otherwise ship in the model layer's folder).
+ */
+async function writeModelFolder(
+  out: string,
+  contents: ReadonlyMap<string, Buffer>,
+  manifest: ModelManifest,
+  provenance: Record<string, unknown>,
+  verify: FetchModelOptions['verify'] = verifyLoads,
+): Promise<string> {
+  const parent = path.dirname(out);
+  const stem = `.${path.basename(out)}${PARTIAL}`;
+  await mkdir(parent, { recursive: true });
+  for (const entry of await readdir(parent)) {
+    if (entry.startsWith(stem)) await rm(path.join(parent, entry), { recursive: true, force: true });
+  }
+  const partial = path.join(parent, `${stem}${process.pid}`);
+  const replaced = path.join(parent, `${stem}replaced-${process.pid}`);
   try {
     for (const [rel, bytes] of contents) {
       const file = path.join(partial, ...rel.split('/'));
@@ -356,26 +443,22 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
       await writeFile(file, bytes);
     }
     await writeFile(path.join(partial, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-    const provenance = {
-      source: source.location,
-      catalogModel: entryName ?? null,
-      fetchedAt: new Date().toISOString(),
-      files,
-    };
-    await writeFile(path.join(partial, 'provenance.json'), `${JSON.stringify(provenance, null, 2)}\n`);
+    await writeFile(path.join(partial, PROVENANCE_FILE), `${JSON.stringify(provenance, null, 2)}\n`);
 
     let verified: string;
     try {
-      verified = await (options.verify ?? verifyLoads)(partial);
+      verified = await verify(partial);
     } catch (cause) {
-      throw new FetchError(`the fetched model does not load: ${(cause as Error).message}`, { cause });
+      const message = `the fetched model does not load: ${(cause as Error).message}`;
+      // The classifier's own code (MODEL_INVALID, LABELS_MISMATCH, ...) says more than FETCH_FAILED.
+      if (cause instanceof ModelError) throw new ModelError(cause.code, message, { cause });
+      throw new FetchError(message, { cause });
     }
-    if (existsSync(out)) await rm(out, { recursive: true, force: true });
-    await mkdir(path.dirname(out), { recursive: true });
+    const replacing = existsSync(out);
+    if (replacing) await rename(out, replaced);
     await rename(partial, out);
-    await pins.save();
-    log(`verified ${verified}`);
-    return { out, name, catalogModel: entryName, files, verified };
+    if (replacing) await rm(replaced, { recursive: true, force: true });
+    return verified;
   } finally {
     await rm(partial, { recursive: true, force: true });
   }
@@ -405,11 +488,13 @@ interface FetchModelCommandIo extends CommandIo {
 
 export const fetchModelCommand = defineCommand({
   name: 'fetch-model',
-  description: `Writes an ImageNet classifier to a folder that the classifier, the CLI and the Lambda model layer
+  description: `Writes an image classifier to a folder that the classifier, the CLI and the Lambda model layer
 (/opt/model) load: a TensorFlow Lite file or a TensorFlow.js model.json with its weight shards, the
 labels, lambdavision.json (the model's facts) and provenance.json (where every file came from, with its
-SHA-256). Then loads it once to prove it works. Nothing is written to --out unless that succeeds. Prints
-the folder on stdout; downloads show a progress bar on a terminal.
+SHA-256). A folder \`lambdavision train\` wrote is copied as it is (base model, head, labels, manifest),
+after checking every file its manifest names and every SHA-256 it records. Then loads it once to prove it
+works. Nothing is written to --out unless that succeeds. Prints the folder on stdout; downloads show a
+progress bar on a terminal.
 
 Where the model comes from (the first that applies): --from (also env LAMBDAVISION_MODEL_SOURCE; a copy
 of a catalog model is recognised by its checksums), else --model, a catalog model downloaded from its URL.`,
@@ -418,7 +503,7 @@ of a catalog model is recognised by its checksums), else --model, a catalog mode
       type: 'string',
       value: 'file.tflite | dir | s3://bucket/prefix/',
       description:
-        'a .tflite file, or a folder or S3 prefix with model.json (or tfjs/model.json) and the shards it names, or a folder with one .tflite (or tflite/*.tflite); labels beside it (labels.json, labels.txt, ...)',
+        'a .tflite file, or a folder or S3 prefix with model.json (or tfjs/model.json) and the shards it names, or a folder with one .tflite (or tflite/*.tflite); labels beside it (labels.json, labels.txt, ...); or a model folder `lambdavision train` wrote',
       defaultText: '$LAMBDAVISION_MODEL_SOURCE',
     },
     model: {
@@ -496,8 +581,8 @@ of a catalog model is recognised by its checksums), else --model, a catalog mode
       return 0;
     } catch (error) {
       if (error instanceof CliError) throw error;
-      if (error instanceof FetchError) {
-        stderr(`fetch-model: ${error.message}`);
+      if (error instanceof LambdaVisionError) {
+        stderr(`fetch-model: ${error.code}: ${error.message}`);
         return 1;
       }
       stderr(`fetch-model: ${(error as Error).stack ?? String(error)}`);

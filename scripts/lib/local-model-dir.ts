@@ -16,6 +16,6 @@ export function localModelDir(flag: string | undefined, env: NodeJS.ProcessEnv =
         ? 'LAMBDAVISION_MODEL_DIR'
         : 'the default';
   throw new CliError(
-    `no model at ${dir} (${source}): run \`npx lambdavision fetch-model\` for the default model, or pass --model DIR (or set LAMBDAVISION_MODEL_DIR) to a folder with model.json or tfjs/model.json`,
+    `no model at ${dir} (${source}): run \`npx lambdavision fetch-model\` for the default model, or pass --model DIR (or set LAMBDAVISION_MODEL_DIR) to a model folder (model.json or tfjs/model.json, a .tflite, or a folder \`lambdavision train\` wrote)`,
   );
 }

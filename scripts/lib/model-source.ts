@@ -129,6 +129,24 @@ export class HttpSource implements ModelSource {
   }
 }
 
+interface WeightsGroup {
+  paths?: unknown;
+}
+
+/** The shard paths a model.json names, relative to the model.json. */
+export function shardPaths(modelJson: Buffer, where: string): string[] {
+  let json: { weightsManifest?: WeightsGroup[]; modelTopology?: unknown };
+  try {
+    json = JSON.parse(modelJson.toString('utf8'));
+  } catch (cause) {
+    throw new FetchError(`${where} is not valid JSON`, { cause });
+  }
+  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
+    throw new FetchError(`${where} has no modelTopology or weightsManifest: not a TensorFlow.js model.json`);
+  }
+  return json.weightsManifest.flatMap((group) => (Array.isArray(group.paths) ? group.paths.map(String) : []));
+}
+
 /** A --from / LAMBDAVISION_MODEL_SOURCE value as a source. */
 export function sourceFor(spec: string, options: { s3?: S3Client } = {}): ModelSource {
   if (spec.startsWith('s3://')) return new S3Source(spec, options.s3);

@@ -360,7 +360,7 @@ describe('fetch-model', () => {
           missing.io,
         ),
       ).to.equal(1);
-      expect(missing.err.join('\n')).to.match(/^fetch-model: no model in /m);
+      expect(missing.err.join('\n')).to.match(/^fetch-model: MODEL_NOT_FOUND: no model in /m);
     });
   });
 
