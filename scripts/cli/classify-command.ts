@@ -1,25 +1,27 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { SingleBar } from 'cli-progress';
 import {
   BACKENDS,
   type ClassificationResult,
-  type Classifier,
+  type ClassifierOptions,
   DECODERS,
   DEFAULT_LIMITS,
   formatOriginalLine,
-  LambdaVisionError,
   loadClassifier,
   MAX_TOP_K,
   type ResizeMode,
 } from '../../function/classifier';
 import { runFetchModel } from '../lib/fetch-model-command';
+import { type ClassifyFileOptions, classifyFile, describeError, type FileOutcome } from './classify-file';
+import type { ClassifyWorkerInfo, ClassifyWorkerSetup } from './classify-worker';
 import { CliError } from './cli-error';
 import { collectFiles, IMAGE_EXTENSIONS } from './collect-files';
 import { type CommandIo, defineCommand, type OptionDefs, PROGRAM, runCommand, type Values } from './command';
 import { DEFAULT_MODEL_DIR, DEFAULT_MODEL_FOLDER, resolveModelDir } from './default-model';
-import { coreOption, oneOf } from './option-values';
+import { coreOption, oneOf, wholeNumber } from './option-values';
 import { isInstalled, missingPackageHint } from './optional-packages';
+import { WorkerPool } from './worker-pool';
 
 export interface CliIo extends CommandIo {
   /** Where the default model lives (fetched there on first use); the project's folder unless a test says. */
@@ -27,6 +29,9 @@ export interface CliIo extends CommandIo {
 }
 
 const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
+
+/** Each worker holds a model (about 70 MB of RSS with MobileNet v2): more than this is a typo, not a machine. */
+const MAX_JOBS = 64;
 
 const CLASSIFY_OPTIONS = {
   top: {
@@ -86,6 +91,14 @@ const CLASSIFY_OPTIONS = {
     default: DEFAULT_LIMITS.maxPixels,
     parse: coreOption('maxPixels'),
   },
+  jobs: {
+    type: 'string',
+    value: 'n',
+    description:
+      'worker threads, one model each (1: in this thread, no worker); results are printed in input order',
+    defaultText: 'the number of cores, at most one per file',
+    parse: wholeNumber(1, MAX_JOBS),
+  },
   'no-progress': { type: 'boolean', description: 'no progress bar on stderr' },
 } satisfies OptionDefs;
 
@@ -123,14 +136,6 @@ function humanLines(file: string, result: ClassificationResult): string {
   return `${file}: ${formatOriginalLine(result)}\n${others.join('')}`;
 }
 
-function describe(error: unknown): { code: string; message: string } {
-  if (error instanceof LambdaVisionError) return { code: error.code, message: error.message };
-  if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
-    return { code: error.code, message: error.message }; // fs errors: ENOENT, EACCES, EISDIR
-  }
-  return { code: 'INTERNAL_ERROR', message: error instanceof Error ? error.message : String(error) };
-}
-
 async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
   const files = await collectFiles(options.paths);
   if (files.length === 0) throw new CliError(`no image files found in ${options.paths.join(', ')}`);
@@ -158,17 +163,20 @@ async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
     }
     for (const line of lines) io.stderr.write(`${line}\n`);
   }
-  let classifier: Classifier;
+  const jobs = Math.min(options.jobs ?? availableParallelism(), files.length);
+  const load: ClassifierOptions = {
+    modelDir,
+    backend: options.backend,
+    limits: { maxBytes: options['max-bytes'], maxPixels: options['max-pixels'] },
+    resize: options.resize,
+    decoder: options.decoder,
+  };
+  const asked = { topK: options.top, minConfidence: options['min-confidence'] };
+  let engine: Engine;
   try {
-    classifier = await loadClassifier({
-      modelDir,
-      backend: options.backend,
-      limits: { maxBytes: options['max-bytes'], maxPixels: options['max-pixels'] },
-      resize: options.resize,
-      decoder: options.decoder,
-    });
+    engine = jobs > 1 ? await inWorkers(load, asked, jobs, io) : await inThisThread(load, asked);
   } catch (error) {
-    const { code, message } = describe(error);
+    const { code, message } = describeError(error);
     io.stderr.write(`error: ${code}: ${message}\n`);
     if (code === 'BACKEND_UNAVAILABLE' && options.decoder === 'sharp' && !isInstalled('sharp')) {
       io.stderr.write(`${missingPackageHint('sharp')}\n`);
@@ -178,8 +186,9 @@ async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
     }
     return 2;
   }
+  const { model, backend, decoder } = engine.info;
   io.stderr.write(
-    `model ${classifier.model.name} on ${classifier.backend}, decoder ${classifier.decoder}; ${files.length} file(s)\n`,
+    `model ${model} on ${backend}, decoder ${decoder}; ${files.length} file(s)${jobs > 1 ? `, ${jobs} workers` : ''}\n`,
   );
 
   const bar =
@@ -187,29 +196,53 @@ async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
       ? new SingleBar({ stream: io.stderr as NodeJS.WritableStream, format: ' {bar} {value}/{total} {file}' })
       : undefined;
   bar?.start(files.length, 0, { file: '' });
+  // Results come back in any order; each is printed once every file before it is.
+  const outcomes: Array<FileOutcome | undefined> = [];
+  let printed = 0;
   let failed = 0;
   let done = 0;
-  try {
-    for (const file of files) {
-      if (io.signal?.aborted) break;
-      done++;
-      try {
-        const result = await classifier.classify(await readFile(file), {
-          topK: options.top,
-          minConfidence: options['min-confidence'],
-        });
-        io.stdout.write(options.json ? `${JSON.stringify({ file, ...result })}\n` : humanLines(file, result));
-      } catch (error) {
-        failed++;
-        const { code, message } = describe(error);
-        if (options.json) io.stdout.write(`${JSON.stringify({ file, error: { code, message } })}\n`);
-        else io.stderr.write(`${file}: error ${code}: ${message}\n`);
-      }
-      bar?.increment(1, { file });
+  const print = (outcome: FileOutcome) => {
+    const { file } = outcome;
+    if ('result' in outcome) {
+      io.stdout.write(
+        options.json ? `${JSON.stringify({ file, ...outcome.result })}\n` : humanLines(file, outcome.result),
+      );
+    } else {
+      failed++;
+      const { code, message } = outcome.error;
+      if (options.json) io.stdout.write(`${JSON.stringify({ file, error: { code, message } })}\n`);
+      else io.stderr.write(`${file}: error ${code}: ${message}\n`);
     }
+    done++;
+    bar?.increment(1, { file });
+  };
+  const flush = () => {
+    for (let outcome = outcomes[printed]; outcome; outcome = outcomes[printed]) {
+      print(outcome);
+      printed++;
+    }
+  };
+  // Ctrl-C: no new file is started, workers are stopped at once (their files count as not classified).
+  const stop = () => engine.interrupt();
+  io.signal?.addEventListener('abort', stop, { once: true });
+  let next = 0;
+  const lane = async () => {
+    while (next < files.length && !io.signal?.aborted) {
+      const index = next++;
+      const outcome = await engine.classify(files[index] as string);
+      if (!outcome) return;
+      outcomes[index] = outcome;
+      flush();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: jobs }, lane));
+    // After Ctrl-C, files finished after one that was stopped: still printed, in order.
+    for (const outcome of outcomes.slice(printed)) if (outcome) print(outcome);
   } finally {
+    io.signal?.removeEventListener('abort', stop);
     bar?.stop();
-    classifier.dispose();
+    await engine.close();
   }
   io.stderr.write(`${done - failed} classified, ${failed} failed\n`);
   if (done < files.length) {
@@ -217,4 +250,51 @@ async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
     return 130;
   }
   return failed > 0 ? 1 : 0;
+}
+
+/** Where files are classified: one model in this thread, or a pool of workers with one each. */
+interface Engine {
+  info: ClassifyWorkerInfo;
+  /** Undefined when interrupted before it finished. */
+  classify(file: string): Promise<FileOutcome | undefined>;
+  /** Ctrl-C: in this thread the file being classified finishes; workers are terminated at once. */
+  interrupt(): void;
+  close(): Promise<void>;
+}
+
+async function inThisThread(load: ClassifierOptions, asked: ClassifyFileOptions): Promise<Engine> {
+  const classifier = await loadClassifier(load);
+  return {
+    info: { model: classifier.model.name, backend: classifier.backend, decoder: classifier.decoder },
+    classify: (file) => classifyFile(classifier, file, asked),
+    interrupt: () => undefined,
+    close: async () => classifier.dispose(),
+  };
+}
+
+async function inWorkers(
+  load: ClassifierOptions,
+  asked: ClassifyFileOptions,
+  jobs: number,
+  io: CliIo,
+): Promise<Engine> {
+  const pool = await WorkerPool.start<string, FileOutcome, ClassifyWorkerInfo, ClassifyWorkerSetup>({
+    module: new URL('./classify-worker.ts', import.meta.url),
+    setup: { classifier: load, options: asked },
+    jobs,
+    onLog: (line) => io.stderr.write(`${line}\n`),
+  });
+  let interrupted = false;
+  return {
+    info: pool.info,
+    classify: (file) =>
+      pool
+        .run(file)
+        .catch((error: unknown) => (interrupted ? undefined : { file, error: describeError(error) })),
+    interrupt: () => {
+      interrupted = true;
+      void pool.close();
+    },
+    close: () => pool.close(),
+  };
 }
