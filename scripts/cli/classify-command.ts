@@ -33,6 +33,12 @@ const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr
 /** Each worker holds a model (about 70 MB of RSS with MobileNet v2): more than this is a typo, not a machine. */
 const MAX_JOBS = 64;
 
+/**
+ * The default starts a worker only for this many files or more: each takes seconds to start (tsx, TF.js,
+ * its own copy of the model), which fewer files do not win back. An explicit --jobs is taken as given.
+ */
+const FILES_PER_WORKER = 8;
+
 const CLASSIFY_OPTIONS = {
   top: {
     type: 'string',
@@ -96,7 +102,7 @@ const CLASSIFY_OPTIONS = {
     value: 'n',
     description:
       'worker threads, one model each (1: in this thread, no worker); results are printed in input order',
-    defaultText: 'the number of cores, at most one per file',
+    defaultText: `the number of cores, at most one per ${FILES_PER_WORKER} files`,
     parse: wholeNumber(1, MAX_JOBS),
   },
   'no-progress': { type: 'boolean', description: 'no progress bar on stderr' },
@@ -163,7 +169,10 @@ async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
     }
     for (const line of lines) io.stderr.write(`${line}\n`);
   }
-  const jobs = Math.min(options.jobs ?? availableParallelism(), files.length);
+  const jobs =
+    options.jobs === undefined
+      ? Math.max(1, Math.min(availableParallelism(), Math.floor(files.length / FILES_PER_WORKER)))
+      : Math.min(options.jobs, files.length);
   const load: ClassifierOptions = {
     modelDir,
     backend: options.backend,

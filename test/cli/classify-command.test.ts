@@ -1,9 +1,9 @@
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { Jimp } from 'jimp';
 import { type CliIo, runClassify } from '../../scripts/cli/classify-command';
-import { realModelDir, requireShared, testImagesDir } from '../support/shared-data';
+import { photosDir, realModelDir, requireShared, testImagesDir } from '../support/shared-data';
 import { buildTinyMobileNet, tempDir } from '../support/tiny-models';
 
 function captureIo(env: NodeJS.ProcessEnv = {}): CliIo & { out: () => string; err: () => string } {
@@ -157,5 +157,99 @@ describe('classify command', () => {
     expect(out).to.match(/parrot\.jpg: score=0\.99\d+ classid=88 human=macaw/);
     expect(out).to.match(/hot_dog\.jpg: score=0\.9\d+ classid=934 human=hotdog/);
     expect(out).to.match(/cat\.bmp: score=0\.\d+ classid=285 human=Egyptian cat/);
+  });
+});
+
+describe('classify --jobs', () => {
+  for (const value of ['0', '-1', 'abc', '1.5']) {
+    it(`refuses --jobs=${value} with the usage, exit 2`, async () => {
+      const io = captureIo();
+      expect(await runClassify([`--jobs=${value}`, 'x.jpg'], io)).to.equal(2);
+      expect(io.err()).to.contain('--jobs must be a whole number from 1 to 64').and.to.contain('Usage:');
+    });
+  }
+
+  describe('with the real model', () => {
+    let realModel: string;
+    let files: string[];
+    before(function () {
+      realModel = requireShared(this, realModelDir());
+      const images = requireShared(this, testImagesDir());
+      const photos = requireShared(this, photosDir());
+      files = [images, photos].flatMap((dir) =>
+        readdirSync(dir)
+          .filter((name) => /\.(jpe?g|bmp)$/i.test(name))
+          .sort()
+          .map((name) => path.join(dir, name)),
+      );
+    });
+
+    const jsonLines = (out: string) =>
+      out
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+    it('gives with 2 workers the results of 1, classes and scores, in input order', async function () {
+      // Two runs of the real model over 12 photos, the second with two models loading at once.
+      this.timeout(240_000);
+      // Prepare: the list twice, so each worker gets several files
+      const twice = [...files, ...files];
+      const one = captureIo();
+      const two = captureIo();
+      // Act
+      expect(await runClassify(['--model', realModel, '--json', '--jobs', '1', ...twice], one)).to.equal(0);
+      expect(await runClassify(['--model', realModel, '--json', '--jobs', '2', ...twice], two)).to.equal(0);
+      // Assess
+      expect(one.err()).not.to.contain('workers');
+      expect(two.err()).to.contain(`; ${twice.length} file(s), 2 workers`);
+      const [serial, parallel] = [jsonLines(one.out()), jsonLines(two.out())];
+      expect(parallel.map((r) => r.file)).to.deep.equal(twice);
+      // Everything but the timings: file, predictions (classes and probabilities), model, backend, decoder, image.
+      const untimed = ({ timings: _timings, ...rest }: Record<string, unknown>) => rest;
+      expect(parallel.map(untimed)).to.deep.equal(serial.map(untimed));
+      expect(serial[0]?.predictions).to.have.length(5);
+      expect(two.err()).to.contain(`${twice.length} classified, 0 failed`);
+    });
+
+    it('reports a bad file among good ones with its code, in its place, and classifies the others (exit 1)', async function () {
+      this.timeout(120_000);
+      // Prepare
+      const dir = tempDir();
+      const bad = path.join(dir, 'bad.jpg');
+      writeFileSync(bad, 'this is text, not a JPEG');
+      const missing = path.join(dir, 'gone.png');
+      const list = [files[0], bad, files[1], missing, files[2]] as string[];
+      const io = captureIo();
+      // Act
+      expect(await runClassify(['--model', realModel, '--json', '--jobs', '2', ...list], io)).to.equal(1);
+      // Assess
+      const lines = jsonLines(io.out());
+      expect(lines.map((r) => r.file)).to.deep.equal(list);
+      expect(lines.map((r) => (r.error as { code?: string } | undefined)?.code ?? 'ok')).to.deep.equal([
+        'ok',
+        'UNSUPPORTED_FORMAT',
+        'ok',
+        'ENOENT',
+        'ok',
+      ]);
+      expect(io.err()).to.contain('3 classified, 2 failed');
+    });
+
+    it('stops its workers at once on Ctrl-C and exits 130, the files finished printed', async function () {
+      this.timeout(120_000);
+      const stop = new AbortController();
+      const io = { ...captureIo(), signal: stop.signal };
+      const write = io.stdout.write;
+      io.stdout.write = (s: string) => {
+        stop.abort();
+        return write(s);
+      };
+      const many = [...files, ...files, ...files];
+      expect(await runClassify(['--model', realModel, '--jobs', '2', ...many], io)).to.equal(130);
+      const classified = Number(/(\d+) classified, 0 failed/.exec(io.err())?.[1]);
+      expect(classified).to.be.within(1, 3); // the first, and at most what the other worker finished by then
+      expect(io.err()).to.contain(`interrupted: ${many.length - classified} file(s) not classified`);
+    });
   });
 });
