@@ -52,25 +52,38 @@ export class WorkerPool<Task, Reply, Info = unknown> {
     return this.firstInfo as Info;
   }
 
-  /** Starts `jobs` workers and waits until all have loaded; throws WorkerLoadError if one cannot. */
+  /**
+   * Starts `jobs` workers and returns as soon as one has loaded: the others join as they become ready, so
+   * work starts no later than it would in this thread. Throws the first WorkerLoadError if none can load;
+   * a worker that fails while another is ready is reported through `onLog`, and the pool runs with fewer.
+   */
   static async start<Task, Reply, Info = unknown, Setup = unknown>(
     options: WorkerPoolOptions<Setup>,
   ): Promise<WorkerPool<Task, Reply, Info>> {
     const pool = new WorkerPool<Task, Reply, Info>(options as WorkerPoolOptions<unknown>);
-    // Each is adopted as soon as it is ready, so a death while the others still load is seen.
-    const started = await Promise.allSettled(
-      Array.from({ length: Math.max(1, options.jobs) }, () =>
-        startOne(pool.options).then(({ worker, info }) => {
-          pool.firstInfo ??= info;
-          pool.adopt(worker);
-        }),
-      ),
-    );
-    const failure = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failure) {
+    const jobs = Math.max(1, options.jobs);
+    const failures: Error[] = [];
+    await new Promise<void>((resolve, reject) => {
+      let ready = false;
+      for (let i = 0; i < jobs; i++) {
+        pool.launch(
+          () => {
+            if (ready) return;
+            ready = true;
+            for (const error of failures) pool.options.onLog?.(`a worker could not start: ${error.message}`);
+            resolve();
+          },
+          (error) => {
+            if (ready) return pool.options.onLog?.(`a worker could not start: ${error.message}`);
+            failures.push(error);
+            if (failures.length === jobs) reject(failures[0]);
+          },
+        );
+      }
+    }).catch(async (error: unknown) => {
       await pool.close();
-      throw failure.reason;
-    }
+      throw error;
+    });
     return pool;
   }
 
@@ -150,14 +163,23 @@ export class WorkerPool<Task, Reply, Info = unknown> {
   }
 
   private replace(): void {
+    this.launch(undefined, (error) =>
+      this.options.onLog?.(`a replacement worker could not start: ${error.message}`),
+    );
+  }
+
+  /** Starts a worker; it is adopted (takes tasks) once its model is loaded. */
+  private launch(onReady?: () => void, onFailed?: (error: Error) => void): void {
     this.starting++;
     startOne(this.options)
       .then(
-        ({ worker }) => {
-          if (this.closed) void worker.terminate();
-          else this.adopt(worker);
+        ({ worker, info }) => {
+          if (this.closed) return void worker.terminate();
+          this.firstInfo ??= info;
+          this.adopt(worker);
+          onReady?.();
         },
-        (error: Error) => this.options.onLog?.(`a replacement worker could not start: ${error.message}`),
+        (error: Error) => onFailed?.(error),
       )
       .finally(() => {
         this.starting--;

@@ -14,16 +14,19 @@ async function rejection(promise: Promise<unknown>): Promise<Error & { code?: st
   throw new Error('expected a rejection');
 }
 
+/** A pool with every worker loaded (start returns once the first is). */
+async function started(jobs: number, onLog?: (line: string) => void) {
+  const pool = await WorkerPool.start<string, Reply>({ module, setup: {}, jobs, onLog });
+  for (let waited = 0; pool.size < jobs && waited < 20_000; waited += 50) await setTimeout(50);
+  expect(pool.size).to.equal(jobs);
+  return pool;
+}
+
 describe('worker pool', () => {
   it('spreads tasks evenly over its workers and passes their log lines on', async () => {
     // Prepare
     const lines: string[] = [];
-    const pool = await WorkerPool.start<string, Reply>({
-      module,
-      setup: {},
-      jobs: 2,
-      onLog: (l) => lines.push(l),
-    });
+    const pool = await started(2, (l) => lines.push(l));
     try {
       // Act
       const replies = await Promise.all(['a', 'b', 'c', 'd'].map((t) => pool.run(t)));
@@ -38,7 +41,7 @@ describe('worker pool', () => {
 
   it('fails only the task of a worker that dies, with UNEXPECTED, and replaces the worker', async () => {
     // Prepare
-    const pool = await WorkerPool.start<string, Reply>({ module, setup: {}, jobs: 2 });
+    const pool = await started(2);
     try {
       // Act: one task on each worker; one of them kills its thread
       const [crashed, other] = await Promise.allSettled([pool.run('crash'), pool.run('x')]);
@@ -59,7 +62,7 @@ describe('worker pool', () => {
   });
 
   it('fails every task queued on a worker that dies, and none of the others', async () => {
-    const pool = await WorkerPool.start<string, Reply>({ module, setup: {}, jobs: 2 });
+    const pool = await started(2);
     try {
       // Two tasks each: "crash" and "y" share a thread, "x" and "z" the other.
       const settled = await Promise.allSettled(['crash', 'x', 'y', 'z'].map((t) => pool.run(t)));
@@ -70,7 +73,7 @@ describe('worker pool', () => {
   });
 
   it("rejects a task that throws in the worker with the thrown error's code, and keeps the worker", async () => {
-    const pool = await WorkerPool.start<string, Reply>({ module, setup: {}, jobs: 1 });
+    const pool = await started(1);
     try {
       const error = await rejection(pool.run('throw'));
       expect(error.code).to.equal('CORRUPT_IMAGE');
@@ -89,7 +92,7 @@ describe('worker pool', () => {
   });
 
   it('rejects tasks still running when closed (Ctrl-C), so nobody waits for a hung worker', async () => {
-    const pool = await WorkerPool.start<string, Reply>({ module, setup: {}, jobs: 1 });
+    const pool = await started(1);
     const hung = rejection(pool.run('hang'));
     await pool.close();
     expect((await hung).message).to.equal('the worker pool was closed');
