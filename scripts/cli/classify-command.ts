@@ -34,10 +34,11 @@ const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr
 const MAX_JOBS = 64;
 
 /**
- * The default starts a worker only for this many files or more: each takes seconds to start (tsx, TF.js,
- * its own copy of the model), which fewer files do not win back. An explicit --jobs is taken as given.
+ * The default adds a job (a worker thread) only for this many files more: a worker takes seconds to load
+ * (tsx, the classifier's modules and its own copy of the model, about 190 MB), which fewer files do not win
+ * back. An explicit --jobs is taken as given (at most one per file).
  */
-const FILES_PER_WORKER = 8;
+const FILES_PER_JOB = 8;
 
 const CLASSIFY_OPTIONS = {
   top: {
@@ -101,8 +102,8 @@ const CLASSIFY_OPTIONS = {
     type: 'string',
     value: 'n',
     description:
-      'worker threads, one model each (1: in this thread, no worker); results are printed in input order',
-    defaultText: `the number of cores, at most one per ${FILES_PER_WORKER} files`,
+      'models classifying at once: this thread and n-1 worker threads, a model each; results are still printed in input order',
+    defaultText: `the number of cores, at most one per ${FILES_PER_JOB} files`,
     parse: wholeNumber(1, MAX_JOBS),
   },
   'no-progress': { type: 'boolean', description: 'no progress bar on stderr' },
@@ -171,7 +172,7 @@ async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
   }
   const jobs =
     options.jobs === undefined
-      ? Math.max(1, Math.min(availableParallelism(), Math.floor(files.length / FILES_PER_WORKER)))
+      ? Math.max(1, Math.min(availableParallelism(), Math.floor(files.length / FILES_PER_JOB)))
       : Math.min(options.jobs, files.length);
   const load: ClassifierOptions = {
     modelDir,
@@ -183,7 +184,7 @@ async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
   const asked = { topK: options.top, minConfidence: options['min-confidence'] };
   let engine: Engine;
   try {
-    engine = jobs > 1 ? await inWorkers(load, asked, jobs, io) : await inThisThread(load, asked);
+    engine = await startEngine(load, asked, jobs, io);
   } catch (error) {
     const { code, message } = describeError(error);
     io.stderr.write(`error: ${code}: ${message}\n`);
@@ -197,7 +198,7 @@ async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
   }
   const { model, backend, decoder } = engine.info;
   io.stderr.write(
-    `model ${model} on ${backend}, decoder ${decoder}; ${files.length} file(s)${jobs > 1 ? `, ${jobs} workers` : ''}\n`,
+    `model ${model} on ${backend}, decoder ${decoder}; ${files.length} file(s)${jobs > 1 ? `, ${jobs} jobs (this thread and ${jobs - 1} worker thread${jobs > 2 ? 's' : ''})` : ''}\n`,
   );
 
   const bar =
@@ -232,20 +233,30 @@ async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
     }
   };
   // Ctrl-C: no new file is started, workers are stopped at once (their files count as not classified).
-  const stop = () => engine.interrupt();
-  io.signal?.addEventListener('abort', stop, { once: true });
+  const stop = () => {
+    engine.interrupt();
+    noneLeft(false);
+  };
   let next = 0;
-  const lane = async () => {
+  // A lane still waiting for its worker when every file is taken (or Ctrl-C) has nothing left to wait for.
+  let noneLeft: (ready: false) => void = () => undefined;
+  const nothingLeft = new Promise<false>((resolve) => {
+    noneLeft = resolve;
+  });
+  io.signal?.addEventListener('abort', stop, { once: true });
+  const drive = async (lane: Lane) => {
+    if (!(await Promise.race([lane.ready, nothingLeft]))) return;
     while (next < files.length && !io.signal?.aborted) {
       const index = next++;
-      const outcome = await engine.classify(files[index] as string);
+      if (next === files.length) noneLeft(false);
+      const outcome = await lane.classify(files[index] as string);
       if (!outcome) return;
       outcomes[index] = outcome;
       flush();
     }
   };
   try {
-    await Promise.all(Array.from({ length: jobs }, lane));
+    await Promise.all(engine.lanes.map(drive));
     // After Ctrl-C, files finished after one that was stopped: still printed, in order.
     for (const outcome of outcomes.slice(printed)) if (outcome) print(outcome);
   } finally {
@@ -261,49 +272,83 @@ async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
-/** Where files are classified: one model in this thread, or a pool of workers with one each. */
+/**
+ * Where files are classified: a model in this thread, and for --jobs N above 1, N - 1 worker threads with a
+ * model each. This thread is one of the N because it has loaded the classifier anyway and would otherwise
+ * wait: it classifies from the start while the workers load (seconds each: tsx and the classifier's
+ * modules are imported again in every thread), so more jobs never delay the first results.
+ */
 interface Engine {
   info: ClassifyWorkerInfo;
-  /** Undefined when interrupted before it finished. */
-  classify(file: string): Promise<FileOutcome | undefined>;
-  /** Ctrl-C: in this thread the file being classified finishes; workers are terminated at once. */
+  /** Each lane classifies one file at a time, once `ready` says it can (false: it never will). */
+  lanes: Lane[];
+  /** Ctrl-C: the file being classified in this thread finishes; workers are terminated at once. */
   interrupt(): void;
   close(): Promise<void>;
 }
 
-async function inThisThread(load: ClassifierOptions, asked: ClassifyFileOptions): Promise<Engine> {
-  const classifier = await loadClassifier(load);
-  return {
-    info: { model: classifier.model.name, backend: classifier.backend, decoder: classifier.decoder },
-    classify: (file) => classifyFile(classifier, file, asked),
-    interrupt: () => undefined,
-    close: async () => classifier.dispose(),
-  };
+interface Lane {
+  ready: Promise<boolean>;
+  /** Undefined when interrupted before it finished. */
+  classify(file: string): Promise<FileOutcome | undefined>;
 }
 
-async function inWorkers(
+/** Two files in flight per worker: one runs while the next waits in its queue, whatever this thread is doing. */
+const LANES_PER_WORKER = 2;
+
+async function startEngine(
   load: ClassifierOptions,
   asked: ClassifyFileOptions,
   jobs: number,
   io: CliIo,
 ): Promise<Engine> {
-  const pool = await WorkerPool.start<string, FileOutcome, ClassifyWorkerInfo, ClassifyWorkerSetup>({
+  // A model that cannot load is reported once, from here, before any worker starts.
+  const classifier = await loadClassifier(load);
+  const here: Lane = {
+    ready: Promise.resolve(true),
+    classify: (file) => classifyFile(classifier, file, asked),
+  };
+  const info = { model: classifier.model.name, backend: classifier.backend, decoder: classifier.decoder };
+  if (jobs === 1) {
+    return { info, lanes: [here], interrupt: () => undefined, close: async () => classifier.dispose() };
+  }
+  let interrupted = false;
+  const pool = WorkerPool.open<string, FileOutcome, ClassifyWorkerInfo, ClassifyWorkerSetup>({
     module: new URL('./classify-worker.ts', import.meta.url),
     setup: { classifier: load, options: asked },
-    jobs,
+    jobs: jobs - 1,
     onLog: (line) => io.stderr.write(`${line}\n`),
   });
-  let interrupted = false;
-  return {
-    info: pool.info,
+  const ready = pool.ready.then(
+    () => !interrupted,
+    (error: unknown) => {
+      if (interrupted) return false;
+      // This thread goes on alone.
+      const { code, message } = describeError(error);
+      io.stderr.write(
+        `the worker threads could not start (${code}: ${message}); classifying in this thread only\n`,
+      );
+      return false;
+    },
+  );
+  const worker: Lane = {
+    ready,
     classify: (file) =>
       pool
         .run(file)
         .catch((error: unknown) => (interrupted ? undefined : { file, error: describeError(error) })),
+  };
+  return {
+    info,
+    lanes: [here, ...Array.from({ length: (jobs - 1) * LANES_PER_WORKER }, () => worker)],
     interrupt: () => {
       interrupted = true;
       void pool.close();
     },
-    close: () => pool.close(),
+    close: async () => {
+      interrupted = true;
+      await pool.close();
+      classifier.dispose();
+    },
   };
 }

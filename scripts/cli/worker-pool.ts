@@ -38,6 +38,8 @@ const asCode = (code: string): ErrorCode => (isErrorCode(code) ? code : ErrorCod
 
 export class WorkerPool<Task, Reply, Info = unknown> {
   private readonly slots = new Set<Slot>();
+  /** Workers still loading their model. */
+  private readonly loading = new Set<Worker>();
   private starting = 0;
   private closed = false;
   private nextId = 0;
@@ -53,17 +55,29 @@ export class WorkerPool<Task, Reply, Info = unknown> {
   }
 
   /**
-   * Starts `jobs` workers and returns as soon as one has loaded: the others join as they become ready, so
-   * work starts no later than it would in this thread. Throws the first WorkerLoadError if none can load;
-   * a worker that fails while another is ready is reported through `onLog`, and the pool runs with fewer.
+   * Starts `jobs` workers and returns as soon as one has loaded: the others join as they become ready.
+   * Throws the first WorkerLoadError if none can load (the pool is closed then).
    */
   static async start<Task, Reply, Info = unknown, Setup = unknown>(
     options: WorkerPoolOptions<Setup>,
   ): Promise<WorkerPool<Task, Reply, Info>> {
+    const pool = WorkerPool.open<Task, Reply, Info, Setup>(options);
+    await pool.ready;
+    return pool;
+  }
+
+  /**
+   * Starts `jobs` workers and returns at once; `ready` resolves when the first has loaded, or rejects with
+   * the first WorkerLoadError if none can (the pool is closed then). A worker that fails while another is
+   * ready is reported through `onLog`, and the pool runs with fewer. `close` stops those still loading too.
+   */
+  static open<Task, Reply, Info = unknown, Setup = unknown>(
+    options: WorkerPoolOptions<Setup>,
+  ): WorkerPool<Task, Reply, Info> {
     const pool = new WorkerPool<Task, Reply, Info>(options as WorkerPoolOptions<unknown>);
     const jobs = Math.max(1, options.jobs);
     const failures: Error[] = [];
-    await new Promise<void>((resolve, reject) => {
+    pool.ready = new Promise<void>((resolve, reject) => {
       let ready = false;
       for (let i = 0; i < jobs; i++) {
         pool.launch(
@@ -84,8 +98,13 @@ export class WorkerPool<Task, Reply, Info = unknown> {
       await pool.close();
       throw error;
     });
+    // Whoever does not wait for it still must not see an unhandled rejection.
+    pool.ready.catch(() => undefined);
     return pool;
   }
+
+  /** Resolves once a worker is ready; rejects if none could load. */
+  ready: Promise<void> = Promise.resolve();
 
   /** Live workers (replacements being started excluded). */
   get size(): number {
@@ -111,6 +130,7 @@ export class WorkerPool<Task, Reply, Info = unknown> {
     this.closed = true;
     const slots = [...this.slots];
     this.slots.clear();
+    for (const worker of this.loading) void worker.terminate();
     this.wake();
     for (const slot of slots) this.fail(slot, 'the worker pool was closed');
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
@@ -171,10 +191,15 @@ export class WorkerPool<Task, Reply, Info = unknown> {
   /** Starts a worker; it is adopted (takes tasks) once its model is loaded. */
   private launch(onReady?: () => void, onFailed?: (error: Error) => void): void {
     this.starting++;
-    startOne(this.options)
+    const { worker: loading, ready } = startOne(this.options);
+    this.loading.add(loading);
+    ready
       .then(
         ({ worker, info }) => {
-          if (this.closed) return void worker.terminate();
+          if (this.closed) {
+            void worker.terminate();
+            return onFailed?.(new Error('the worker pool was closed'));
+          }
           this.firstInfo ??= info;
           this.adopt(worker);
           onReady?.();
@@ -182,6 +207,7 @@ export class WorkerPool<Task, Reply, Info = unknown> {
         (error: Error) => onFailed?.(error),
       )
       .finally(() => {
+        this.loading.delete(loading);
         this.starting--;
         this.wake();
       });
@@ -193,9 +219,12 @@ export class WorkerPool<Task, Reply, Info = unknown> {
 }
 
 /** Starts one worker and waits for it to report ready (its model loaded), or why not. */
-function startOne<Info>(options: WorkerPoolOptions<unknown>): Promise<{ worker: Worker; info: Info }> {
+function startOne<Info>(options: WorkerPoolOptions<unknown>): {
+  worker: Worker;
+  ready: Promise<{ worker: Worker; info: Info }>;
+} {
   const worker = startTsWorker(options.module, { workerData: options.setup });
-  return new Promise((resolve, reject) => {
+  const ready = new Promise<{ worker: Worker; info: Info }>((resolve, reject) => {
     const stop = (error: Error) => {
       worker.off('message', onMessage);
       void worker.terminate();
@@ -224,4 +253,5 @@ function startOne<Info>(options: WorkerPoolOptions<unknown>): Promise<{ worker: 
     worker.once('error', onError);
     worker.once('exit', onExit);
   });
+  return { worker, ready };
 }

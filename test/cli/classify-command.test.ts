@@ -201,8 +201,8 @@ describe('classify --jobs', () => {
       expect(await runClassify(['--model', realModel, '--json', '--jobs', '1', ...twice], one)).to.equal(0);
       expect(await runClassify(['--model', realModel, '--json', '--jobs', '2', ...twice], two)).to.equal(0);
       // Assess
-      expect(one.err()).not.to.contain('workers');
-      expect(two.err()).to.contain(`; ${twice.length} file(s), 2 workers`);
+      expect(one.err()).not.to.contain('worker');
+      expect(two.err()).to.contain(`; ${twice.length} file(s), 2 jobs (this thread and 1 worker thread)`);
       const [serial, parallel] = [jsonLines(one.out()), jsonLines(two.out())];
       expect(parallel.map((r) => r.file)).to.deep.equal(twice);
       // Everything but the timings: file, predictions (classes and probabilities), model, backend, decoder, image.
