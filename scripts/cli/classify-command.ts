@@ -26,6 +26,11 @@ import { WorkerPool } from './worker-pool';
 export interface CliIo extends CommandIo {
   /** Where the default model lives (fetched there on first use); the project's folder unless a test says. */
   defaultModelDir?: string;
+  /**
+   * With --jobs above 1, this thread waits for the first worker to load before it starts, so each gets
+   * files (tests: otherwise a few fast files may all be done before any worker is ready).
+   */
+  startTogether?: boolean;
 }
 
 const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
@@ -238,6 +243,7 @@ async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
     noneLeft(false);
   };
   let next = 0;
+  let byWorkers = 0;
   // A lane still waiting for its worker when every file is taken (or Ctrl-C) has nothing left to wait for.
   let noneLeft: (ready: false) => void = () => undefined;
   const nothingLeft = new Promise<false>((resolve) => {
@@ -251,6 +257,7 @@ async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
       if (next === files.length) noneLeft(false);
       const outcome = await lane.classify(files[index] as string);
       if (!outcome) return;
+      if (lane.inWorker) byWorkers++;
       outcomes[index] = outcome;
       flush();
     }
@@ -264,7 +271,9 @@ async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
     bar?.stop();
     await engine.close();
   }
-  io.stderr.write(`${done - failed} classified, ${failed} failed\n`);
+  io.stderr.write(
+    `${done - failed} classified, ${failed} failed${jobs > 1 ? `; ${byWorkers} of them in worker threads` : ''}\n`,
+  );
   if (done < files.length) {
     io.stderr.write(`interrupted: ${files.length - done} file(s) not classified\n`);
     return 130;
@@ -289,6 +298,8 @@ interface Engine {
 
 interface Lane {
   ready: Promise<boolean>;
+  /** Counted apart in the summary line. */
+  inWorker: boolean;
   /** Undefined when interrupted before it finished. */
   classify(file: string): Promise<FileOutcome | undefined>;
 }
@@ -306,6 +317,7 @@ async function startEngine(
   const classifier = await loadClassifier(load);
   const here: Lane = {
     ready: Promise.resolve(true),
+    inWorker: false,
     classify: (file) => classifyFile(classifier, file, asked),
   };
   const info = { model: classifier.model.name, backend: classifier.backend, decoder: classifier.decoder };
@@ -331,8 +343,11 @@ async function startEngine(
       return false;
     },
   );
+  // This thread's lane starts at once, or with the workers' (whether they loaded or not).
+  if (io.startTogether) here.ready = ready.then(() => true);
   const worker: Lane = {
     ready,
+    inWorker: true,
     classify: (file) =>
       pool
         .run(file)

@@ -190,13 +190,17 @@ describe('classify --jobs', () => {
         .split('\n')
         .map((line) => JSON.parse(line) as Record<string, unknown>);
 
-    it('gives with 2 workers the results of 1, classes and scores, in input order', async function () {
-      // Two runs of the real model over 12 photos, the second with two models loading at once.
+    /** Output captured; this thread starts with the worker, so that each gets files. */
+    const together = () => ({ ...captureIo(), startTogether: true });
+    const inWorkers = (err: string) => Number(/ (\d+) of them in worker threads/.exec(err)?.[1]);
+
+    it('gives with --jobs 2 (a worker thread too) the results of 1, classes and scores, in input order', async function () {
+      // Two runs of the real model over 24 photos, the second loading it in a worker too.
       this.timeout(240_000);
-      // Prepare: the list twice, so each worker gets several files
+      // Prepare: the list twice, so each thread gets several files
       const twice = [...files, ...files];
       const one = captureIo();
-      const two = captureIo();
+      const two = together();
       // Act
       expect(await runClassify(['--model', realModel, '--json', '--jobs', '1', ...twice], one)).to.equal(0);
       expect(await runClassify(['--model', realModel, '--json', '--jobs', '2', ...twice], two)).to.equal(0);
@@ -210,6 +214,7 @@ describe('classify --jobs', () => {
       expect(parallel.map(untimed)).to.deep.equal(serial.map(untimed));
       expect(serial[0]?.predictions).to.have.length(5);
       expect(two.err()).to.contain(`${twice.length} classified, 0 failed`);
+      expect(inWorkers(two.err())).to.be.within(1, twice.length - 1);
     });
 
     it('reports a bad file among good ones with its code, in its place, and classifies the others (exit 1)', async function () {
@@ -219,37 +224,71 @@ describe('classify --jobs', () => {
       const bad = path.join(dir, 'bad.jpg');
       writeFileSync(bad, 'this is text, not a JPEG');
       const missing = path.join(dir, 'gone.png');
-      const list = [files[0], bad, files[1], missing, files[2]] as string[];
-      const io = captureIo();
+      // The worker takes two of the first three files (one runs, one waits), so at least one bad file.
+      const list = [bad, files[0], bad, missing, files[1], bad] as string[];
+      const io = together();
       // Act
       expect(await runClassify(['--model', realModel, '--json', '--jobs', '2', ...list], io)).to.equal(1);
       // Assess
       const lines = jsonLines(io.out());
       expect(lines.map((r) => r.file)).to.deep.equal(list);
       expect(lines.map((r) => (r.error as { code?: string } | undefined)?.code ?? 'ok')).to.deep.equal([
-        'ok',
         'UNSUPPORTED_FORMAT',
         'ok',
+        'UNSUPPORTED_FORMAT',
         'ENOENT',
         'ok',
+        'UNSUPPORTED_FORMAT',
       ]);
-      expect(io.err()).to.contain('3 classified, 2 failed');
+      expect(io.err()).to.contain('2 classified, 4 failed');
+      expect(inWorkers(io.err())).to.be.at.least(2);
     });
 
-    it('stops its workers at once on Ctrl-C and exits 130, the files finished printed', async function () {
+    it('stops on Ctrl-C after the first result and exits 130, printing in order every file finished', async function () {
       this.timeout(120_000);
       const stop = new AbortController();
-      const io = { ...captureIo(), signal: stop.signal };
+      const io = { ...together(), signal: stop.signal };
       const write = io.stdout.write;
       io.stdout.write = (s: string) => {
         stop.abort();
         return write(s);
       };
-      const many = [...files, ...files, ...files];
-      expect(await runClassify(['--model', realModel, '--jobs', '2', ...many], io)).to.equal(130);
-      const classified = Number(/(\d+) classified, 0 failed/.exec(io.err())?.[1]);
-      expect(classified).to.be.within(1, 3); // the first, and at most what the other worker finished by then
-      expect(io.err()).to.contain(`interrupted: ${many.length - classified} file(s) not classified`);
+      // 36 distinct names (copies in a temporary folder), so each printed line has one place.
+      const dir = tempDir();
+      const many = [0, 1, 2].flatMap((round) =>
+        files.map((file) => {
+          const copy = path.join(dir, `${round}-${path.basename(file)}`);
+          copyFileSync(file, copy);
+          return copy;
+        }),
+      );
+      expect(await runClassify(['--model', realModel, '--json', '--jobs', '2', ...many], io)).to.equal(130);
+      const printed = jsonLines(io.out()).map((r) => r.file as string);
+      // Files finished after the first printed are printed too (a worker's may come back late), in input order.
+      expect(printed.length).to.be.within(1, many.length - 1);
+      const positions = printed.map((file) => many.indexOf(file));
+      expect(positions).to.deep.equal([...positions].sort((a, b) => a - b));
+      expect(positions).not.to.include(-1);
+      expect(io.err())
+        .to.contain(`${printed.length} classified, 0 failed`)
+        .and.to.contain(`interrupted: ${many.length - printed.length} file(s) not classified`);
+    });
+
+    it('stops a worker still loading its model on Ctrl-C, without waiting for it (exit 130)', async function () {
+      this.timeout(120_000);
+      const stop = new AbortController();
+      const io = { ...together(), signal: stop.signal };
+      const write = io.stderr.write;
+      io.stderr.write = (s: string) => {
+        if (s.includes('2 jobs')) stop.abort(); // the header: the worker is loading
+        return write(s);
+      };
+      expect(await runClassify(['--model', realModel, '--jobs', '2', ...files], io)).to.equal(130);
+      expect(io.out()).to.equal('');
+      expect(io.err())
+        .to.contain('0 classified, 0 failed')
+        .and.to.contain(`interrupted: ${files.length} file(s) not classified`)
+        .and.not.to.contain('could not start');
     });
   });
 });
