@@ -35,15 +35,16 @@ export interface CliIo extends CommandIo {
 
 const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
 
-/** Each worker holds a model (about 70 MB of RSS with MobileNet v2): more than this is a typo, not a machine. */
+/** Each job holds a model (a worker costs about 190 MB of RSS with MobileNet v2): more is a typo, not a machine. */
 const MAX_JOBS = 64;
 
 /**
- * The default adds a job (a worker thread) only for this many files more: a worker takes seconds to load
- * (tsx, the classifier's modules and its own copy of the model, about 190 MB), which fewer files do not win
- * back. An explicit --jobs is taken as given (at most one per file).
+ * The default adds a job (a worker thread) only for this many files more. A worker takes 3.5-6 s to load
+ * here (the classifier's modules, TF.js's wasm and its own copy of the model: about 190 MB) while this
+ * thread already classifies; once loaded it saved about 0.13 s a file on 2 busy cores, so it pays for itself
+ * after about 30 files (bench/REPORT.md). An explicit --jobs is taken as given (at most one per file).
  */
-const FILES_PER_JOB = 8;
+const FILES_PER_JOB = 32;
 
 const CLASSIFY_OPTIONS = {
   top: {
