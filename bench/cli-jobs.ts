@@ -11,7 +11,7 @@ import { cliJobsTable, imageFiles, measureCliJobs, repeatedTo } from './lib/cli-
 const command = defineCommand({
   name: 'bench:jobs',
   description: `Runs the classify command (wasm backend, JSON lines) over the sample photos and labelled images cycled to
---images files, with --jobs 1 (one model, in the main thread) and --jobs 2 (two worker threads, a model each),
+--images files, with --jobs 1 (one model, in the main thread) and --jobs 2 (plus a worker thread with its own model),
 interleaved, --runs times each; prints the medians and each run's peak RSS as a Markdown table.`,
   options: {
     model: {

@@ -429,10 +429,10 @@ function cliJobsParagraph(jobs: CliJobsResult | Failure): string[] {
   const [one, two] = jobs.rows;
   const extra =
     one?.peakRssBytes !== undefined && two?.peakRssBytes !== undefined
-      ? ` Peak RSS of the whole process: ${mb(two.peakRssBytes)} MB with two workers against ${mb(one.peakRssBytes)} MB with the model in the main thread (+${mb(two.peakRssBytes - one.peakRssBytes)} MB).`
+      ? ` Peak RSS of the whole process: ${mb(two.peakRssBytes)} MB with --jobs 2 (a worker thread besides the main one) against ${mb(one.peakRssBytes)} MB with --jobs 1 (+${mb(two.peakRssBytes - one.peakRssBytes)} MB).`
       : '';
   return [
-    `\`classify --jobs N\` over ${jobs.images} files (the same photos cycled; --jobs 1 classifies in the main thread, 2 in two worker threads with a model each), runs interleaved, medians:${extra}`,
+    `\`classify --jobs N\` over ${jobs.images} files (the same photos cycled; --jobs 1 classifies in the main thread; --jobs 2 adds a worker thread with its own model, which joins once loaded), runs interleaved, medians:${extra}`,
     '',
     ...cliJobsTable(jobs),
   ];
