@@ -3,13 +3,7 @@ import { ErrorCode, isErrorCode, LambdaVisionError } from '../../function/classi
 import { startTsWorker } from './ts-worker';
 import type { FromWorker, ToWorker } from './worker-protocol';
 
-/**
- * A pool of worker threads, each running one TypeScript module that loads its own model once (TF.js
- * runs one op at a time per thread, so cores are used by running several). `run` hands a task to the
- * least busy worker and resolves with its reply. A worker that dies fails only the tasks it held, with
- * UNEXPECTED, and is replaced; when no worker can be started any more, waiting and later tasks fail the
- * same way, so a caller never waits forever. `close` terminates every worker (Ctrl-C, or the end).
- */
+/** What a pool runs: one module, loaded in each of `jobs` threads with the same setup. */
 export interface WorkerPoolOptions<Setup> {
   /** The worker's module: it calls `serveTasks` (worker-port.ts). */
   module: URL;
@@ -36,6 +30,14 @@ interface Slot {
 
 const asCode = (code: string): ErrorCode => (isErrorCode(code) ? code : ErrorCode.UNEXPECTED);
 
+/**
+ * A pool of worker threads, each running one TypeScript module that loads its own model once (TF.js
+ * runs one op at a time per thread, so cores are used by running several). `run` hands a task to the
+ * least busy worker and resolves with its reply. A worker that dies fails only the tasks it held, with
+ * UNEXPECTED, and is replaced; when no worker can be started any more, waiting and later tasks fail the
+ * same way, so a caller never waits forever (a task that hangs inside a worker, as it would in this
+ * thread, is not timed out). `close` terminates every worker (Ctrl-C, or the end).
+ */
 export class WorkerPool<Task, Reply, Info = unknown> {
   private readonly slots = new Set<Slot>();
   /** Workers still loading their model. */
