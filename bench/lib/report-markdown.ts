@@ -1,10 +1,12 @@
 import { type Artifact, LAMBDA_LIMITS } from './artifact-sizes';
+import { type CliJobsResult, cliJobsTable } from './cli-throughput';
 import { rekognitionCostPerMillion } from './cost';
 import type { AgreementRow, ProfileResult, Stage } from './jobs/job-types';
 import {
   type BenchResults,
   CONFIGS,
   type ConfigName,
+  type Failure,
   failed,
   type WarmEntry,
   type WarmScenarioEntry,
@@ -421,6 +423,21 @@ function coldStartSection(results: BenchResults): string[] {
   ];
 }
 
+/** `classify --jobs 1` and `--jobs 2` side by side: the figures issue 15 asks for, and what a worker costs. */
+function cliJobsParagraph(jobs: CliJobsResult | Failure): string[] {
+  if (failed(jobs)) return [`\`classify --jobs\` not measured: ${jobs.error}`];
+  const [one, two] = jobs.rows;
+  const extra =
+    one?.peakRssBytes !== undefined && two?.peakRssBytes !== undefined
+      ? ` Peak RSS of the whole process: ${mb(two.peakRssBytes)} MB with --jobs 2 (a worker thread besides the main one) against ${mb(one.peakRssBytes)} MB with --jobs 1 (+${mb(two.peakRssBytes - one.peakRssBytes)} MB).`
+      : '';
+  return [
+    `\`classify --jobs N\` over ${jobs.images} files (the same photos cycled; --jobs 1 classifies in the main thread; --jobs 2 adds a worker thread with its own model, which joins once loaded), runs interleaved, medians:${extra}`,
+    '',
+    ...cliJobsTable(jobs),
+  ];
+}
+
 function throughputSection(results: BenchResults): string[] {
   const t = results.throughput;
   const out: string[] = [];
@@ -441,6 +458,9 @@ function throughputSection(results: BenchResults): string[] {
           ? ` The core in a loop over ${t.images} images: ${core.steadyImagesPerSecond.toFixed(1)} images/s (${core.imagesPerSecond.toFixed(1)} with the model load).`
           : ''),
     );
+  }
+  if (t.cliJobs) {
+    out.push('', ...cliJobsParagraph(t.cliJobs));
   }
   return out;
 }

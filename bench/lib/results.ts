@@ -1,5 +1,5 @@
 import type { Artifact } from './artifact-sizes';
-import type { CliRun } from './cli-throughput';
+import type { CliJobsResult, CliRun } from './cli-throughput';
 import type {
   AgreementRow,
   ColdStartResult,
@@ -61,6 +61,8 @@ export interface ThroughputResults {
   images: number;
   cli?: { runs: CliRun[]; imagesPerSecond: number; steadyImagesPerSecond: number } | Failure;
   core?: { loadMs: number; imagesPerSecond: number; steadyImagesPerSecond: number } | Failure;
+  /** `classify --jobs 1` and `--jobs 2` on the same photos cycled to about 40 files. */
+  cliJobs?: CliJobsResult | Failure;
 }
 
 export interface CostRow {

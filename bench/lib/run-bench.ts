@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { BenchOptions } from './args';
 import { measureArtifacts } from './artifact-sizes';
 import { ChildFailedError, type ChildRun, runJob } from './child-process';
-import { type CliRun, cliExists, imageFiles, runCli } from './cli-throughput';
+import { type CliRun, cliExists, imageFiles, measureCliJobs, repeatedTo, runCli } from './cli-throughput';
 import { lambdaCostPerMillion, MEMORY_MB, PRICES, rekognitionCostPerMillion } from './cost';
 import type {
   AgreementRow,
@@ -60,6 +60,7 @@ const PLAN = {
     profileRuns: 20,
     tflitePairs: 40,
     cliRuns: 3,
+    cliJobs: { images: 40, runs: 3 },
     zip: true,
   },
   quick: {
@@ -75,6 +76,7 @@ const PLAN = {
     profileRuns: 5,
     tflitePairs: 20,
     cliRuns: 1,
+    cliJobs: { images: 12, runs: 1 },
     zip: false,
   },
 } as const;
@@ -259,6 +261,12 @@ async function throughput(worker: WorkerBundle, options: BenchOptions, log: Log)
       steadyImagesPerSecond: median(runs.map((r) => ((r.images - 1) * 1000) / r.firstToLastMs)),
     };
   });
+  const plan = PLAN[options.quick ? 'quick' : 'full'].cliJobs;
+  const set = repeatedTo(files, plan.images);
+  log(`throughput: classify --jobs 1 and 2 over ${set.length} files, ${plan.runs} run(s) each`);
+  result.cliJobs = await attempt(log, 'CLI --jobs throughput', () =>
+    measureCliJobs(set, options.modelDir, [1, 2], plan.runs, log),
+  );
   return result;
 }
 

@@ -1,32 +1,50 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { SingleBar } from 'cli-progress';
 import {
   BACKENDS,
   type ClassificationResult,
-  type Classifier,
+  type ClassifierOptions,
   DECODERS,
   DEFAULT_LIMITS,
   formatOriginalLine,
-  LambdaVisionError,
   loadClassifier,
   MAX_TOP_K,
   type ResizeMode,
 } from '../../function/classifier';
 import { runFetchModel } from '../lib/fetch-model-command';
+import { type ClassifyFileOptions, classifyFile, describeError, type FileOutcome } from './classify-file';
+import type { ClassifyWorkerInfo, ClassifyWorkerSetup } from './classify-worker';
 import { CliError } from './cli-error';
 import { collectFiles, IMAGE_EXTENSIONS } from './collect-files';
 import { type CommandIo, defineCommand, type OptionDefs, PROGRAM, runCommand, type Values } from './command';
 import { DEFAULT_MODEL_DIR, DEFAULT_MODEL_FOLDER, resolveModelDir } from './default-model';
-import { coreOption, oneOf } from './option-values';
+import { coreOption, oneOf, wholeNumber } from './option-values';
 import { isInstalled, missingPackageHint } from './optional-packages';
+import { WorkerPool } from './worker-pool';
 
 export interface CliIo extends CommandIo {
   /** Where the default model lives (fetched there on first use); the project's folder unless a test says. */
   defaultModelDir?: string;
+  /**
+   * With --jobs above 1, this thread waits for the first worker to load before it starts, so each gets
+   * files (tests: otherwise a few fast files may all be done before any worker is ready).
+   */
+  startTogether?: boolean;
 }
 
 const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
+
+/** Each job holds a model (a worker costs about 190 MB of RSS with MobileNet v2): more is a typo, not a machine. */
+const MAX_JOBS = 64;
+
+/**
+ * The default adds a job (a worker thread) only for this many files more. A worker takes 3.5-6 s to load
+ * here (the classifier's modules, TF.js's wasm and its own copy of the model: about 190 MB) while this
+ * thread already classifies; once loaded it saved about 0.13 s a file on 2 busy cores, so it pays for itself
+ * after about 30 files (bench/REPORT.md). An explicit --jobs is taken as given (at most one per file).
+ */
+const FILES_PER_JOB = 32;
 
 const CLASSIFY_OPTIONS = {
   top: {
@@ -86,6 +104,14 @@ const CLASSIFY_OPTIONS = {
     default: DEFAULT_LIMITS.maxPixels,
     parse: coreOption('maxPixels'),
   },
+  jobs: {
+    type: 'string',
+    value: 'n',
+    description:
+      'models classifying at once: this thread and n-1 worker threads, a model each; results are still printed in input order',
+    defaultText: `the number of cores, at most one per ${FILES_PER_JOB} files`,
+    parse: wholeNumber(1, MAX_JOBS),
+  },
   'no-progress': { type: 'boolean', description: 'no progress bar on stderr' },
 } satisfies OptionDefs;
 
@@ -123,14 +149,6 @@ function humanLines(file: string, result: ClassificationResult): string {
   return `${file}: ${formatOriginalLine(result)}\n${others.join('')}`;
 }
 
-function describe(error: unknown): { code: string; message: string } {
-  if (error instanceof LambdaVisionError) return { code: error.code, message: error.message };
-  if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
-    return { code: error.code, message: error.message }; // fs errors: ENOENT, EACCES, EISDIR
-  }
-  return { code: 'INTERNAL_ERROR', message: error instanceof Error ? error.message : String(error) };
-}
-
 async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
   const files = await collectFiles(options.paths);
   if (files.length === 0) throw new CliError(`no image files found in ${options.paths.join(', ')}`);
@@ -158,17 +176,23 @@ async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
     }
     for (const line of lines) io.stderr.write(`${line}\n`);
   }
-  let classifier: Classifier;
+  const jobs =
+    options.jobs === undefined
+      ? Math.max(1, Math.min(availableParallelism(), Math.floor(files.length / FILES_PER_JOB)))
+      : Math.min(options.jobs, files.length);
+  const load: ClassifierOptions = {
+    modelDir,
+    backend: options.backend,
+    limits: { maxBytes: options['max-bytes'], maxPixels: options['max-pixels'] },
+    resize: options.resize,
+    decoder: options.decoder,
+  };
+  const asked = { topK: options.top, minConfidence: options['min-confidence'] };
+  let engine: Engine;
   try {
-    classifier = await loadClassifier({
-      modelDir,
-      backend: options.backend,
-      limits: { maxBytes: options['max-bytes'], maxPixels: options['max-pixels'] },
-      resize: options.resize,
-      decoder: options.decoder,
-    });
+    engine = await startEngine(load, asked, jobs, io);
   } catch (error) {
-    const { code, message } = describe(error);
+    const { code, message } = describeError(error);
     io.stderr.write(`error: ${code}: ${message}\n`);
     if (code === 'BACKEND_UNAVAILABLE' && options.decoder === 'sharp' && !isInstalled('sharp')) {
       io.stderr.write(`${missingPackageHint('sharp')}\n`);
@@ -178,8 +202,9 @@ async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
     }
     return 2;
   }
+  const { model, backend, decoder } = engine.info;
   io.stderr.write(
-    `model ${classifier.model.name} on ${classifier.backend}, decoder ${classifier.decoder}; ${files.length} file(s)\n`,
+    `model ${model} on ${backend}, decoder ${decoder}; ${files.length} file(s)${jobs > 1 ? `, ${jobs} jobs (this thread and ${jobs - 1} worker thread${jobs > 2 ? 's' : ''})` : ''}\n`,
   );
 
   const bar =
@@ -187,34 +212,159 @@ async function classify(options: ClassifyArgs, io: CliIo): Promise<number> {
       ? new SingleBar({ stream: io.stderr as NodeJS.WritableStream, format: ' {bar} {value}/{total} {file}' })
       : undefined;
   bar?.start(files.length, 0, { file: '' });
+  // Results come back in any order; each is printed once every file before it is.
+  const outcomes: Array<FileOutcome | undefined> = [];
+  let printed = 0;
   let failed = 0;
   let done = 0;
-  try {
-    for (const file of files) {
-      if (io.signal?.aborted) break;
-      done++;
-      try {
-        const result = await classifier.classify(await readFile(file), {
-          topK: options.top,
-          minConfidence: options['min-confidence'],
-        });
-        io.stdout.write(options.json ? `${JSON.stringify({ file, ...result })}\n` : humanLines(file, result));
-      } catch (error) {
-        failed++;
-        const { code, message } = describe(error);
-        if (options.json) io.stdout.write(`${JSON.stringify({ file, error: { code, message } })}\n`);
-        else io.stderr.write(`${file}: error ${code}: ${message}\n`);
-      }
-      bar?.increment(1, { file });
+  const print = (outcome: FileOutcome) => {
+    const { file } = outcome;
+    if ('result' in outcome) {
+      io.stdout.write(
+        options.json ? `${JSON.stringify({ file, ...outcome.result })}\n` : humanLines(file, outcome.result),
+      );
+    } else {
+      failed++;
+      const { code, message } = outcome.error;
+      if (options.json) io.stdout.write(`${JSON.stringify({ file, error: { code, message } })}\n`);
+      else io.stderr.write(`${file}: error ${code}: ${message}\n`);
     }
+    done++;
+    bar?.increment(1, { file });
+  };
+  const flush = () => {
+    for (let outcome = outcomes[printed]; outcome; outcome = outcomes[printed]) {
+      print(outcome);
+      printed++;
+    }
+  };
+  // Ctrl-C: no new file is started, workers are stopped at once (their files count as not classified).
+  const stop = () => {
+    engine.interrupt();
+    noneLeft(false);
+  };
+  let next = 0;
+  let byWorkers = 0;
+  // A lane still waiting for its worker when every file is taken (or Ctrl-C) has nothing left to wait for.
+  let noneLeft: (ready: false) => void = () => undefined;
+  const nothingLeft = new Promise<false>((resolve) => {
+    noneLeft = resolve;
+  });
+  io.signal?.addEventListener('abort', stop, { once: true });
+  const drive = async (lane: Lane) => {
+    if (!(await Promise.race([lane.ready, nothingLeft]))) return;
+    while (next < files.length && !io.signal?.aborted) {
+      const index = next++;
+      if (next === files.length) noneLeft(false);
+      const outcome = await lane.classify(files[index] as string);
+      if (!outcome) return;
+      if (lane.inWorker) byWorkers++;
+      outcomes[index] = outcome;
+      flush();
+    }
+  };
+  try {
+    await Promise.all(engine.lanes.map(drive));
+    // After Ctrl-C, files finished after one that was stopped: still printed, in order.
+    for (const outcome of outcomes.slice(printed)) if (outcome) print(outcome);
   } finally {
+    io.signal?.removeEventListener('abort', stop);
     bar?.stop();
-    classifier.dispose();
+    await engine.close();
   }
-  io.stderr.write(`${done - failed} classified, ${failed} failed\n`);
+  io.stderr.write(
+    `${done - failed} classified, ${failed} failed${jobs > 1 ? `; ${byWorkers} of them in worker threads` : ''}\n`,
+  );
   if (done < files.length) {
     io.stderr.write(`interrupted: ${files.length - done} file(s) not classified\n`);
     return 130;
   }
   return failed > 0 ? 1 : 0;
+}
+
+/**
+ * Where files are classified: a model in this thread, and for --jobs N above 1, N - 1 worker threads with a
+ * model each. This thread is one of the N because it has loaded the classifier anyway and would otherwise
+ * wait: it classifies from the start while the workers load (seconds each: tsx and the classifier's
+ * modules are imported again in every thread), so more jobs never delay the first results.
+ */
+interface Engine {
+  info: ClassifyWorkerInfo;
+  /** Each lane classifies one file at a time, once `ready` says it can (false: it never will). */
+  lanes: Lane[];
+  /** Ctrl-C: the file being classified in this thread finishes; workers are terminated at once. */
+  interrupt(): void;
+  close(): Promise<void>;
+}
+
+interface Lane {
+  ready: Promise<boolean>;
+  /** Counted apart in the summary line. */
+  inWorker: boolean;
+  /** Undefined when interrupted before it finished. */
+  classify(file: string): Promise<FileOutcome | undefined>;
+}
+
+/** Two files in flight per worker: one runs while the next waits in its queue, whatever this thread is doing. */
+const LANES_PER_WORKER = 2;
+
+async function startEngine(
+  load: ClassifierOptions,
+  asked: ClassifyFileOptions,
+  jobs: number,
+  io: CliIo,
+): Promise<Engine> {
+  // A model that cannot load is reported once, from here, before any worker starts.
+  const classifier = await loadClassifier(load);
+  const here: Lane = {
+    ready: Promise.resolve(true),
+    inWorker: false,
+    classify: (file) => classifyFile(classifier, file, asked),
+  };
+  const info = { model: classifier.model.name, backend: classifier.backend, decoder: classifier.decoder };
+  if (jobs === 1) {
+    return { info, lanes: [here], interrupt: () => undefined, close: async () => classifier.dispose() };
+  }
+  let interrupted = false;
+  const pool = WorkerPool.open<string, FileOutcome, ClassifyWorkerInfo, ClassifyWorkerSetup>({
+    module: new URL('./classify-worker.ts', import.meta.url),
+    setup: { classifier: load, options: asked },
+    jobs: jobs - 1,
+    onLog: (line) => io.stderr.write(`${line}\n`),
+  });
+  const ready = pool.ready.then(
+    () => !interrupted,
+    (error: unknown) => {
+      if (interrupted) return false;
+      // This thread goes on alone.
+      const { code, message } = describeError(error);
+      io.stderr.write(
+        `the worker threads could not start (${code}: ${message}); classifying in this thread only\n`,
+      );
+      return false;
+    },
+  );
+  // This thread's lane starts at once, or with the workers' (whether they loaded or not).
+  if (io.startTogether) here.ready = ready.then(() => true);
+  const worker: Lane = {
+    ready,
+    inWorker: true,
+    classify: (file) =>
+      pool
+        .run(file)
+        .catch((error: unknown) => (interrupted ? undefined : { file, error: describeError(error) })),
+  };
+  return {
+    info,
+    lanes: [here, ...Array.from({ length: (jobs - 1) * LANES_PER_WORKER }, () => worker)],
+    interrupt: () => {
+      interrupted = true;
+      void pool.close();
+    },
+    close: async () => {
+      interrupted = true;
+      await pool.close();
+      classifier.dispose();
+    },
+  };
 }

@@ -1,15 +1,14 @@
+import { availableParallelism } from 'node:os';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { SingleBar } from 'cli-progress';
-import { type Classifier, loadClassifier } from '../../function/classifier';
+import { ErrorCode } from '../../function/classifier';
 import {
-  createFunctionHandler,
+  type BatchResponse,
   type LambdaConfig,
-  type LogSink,
   loadConfig,
-  NO_METRICS,
-  S3ObjectStore,
+  type S3BatchEventV2,
 } from '../../function/lambda';
 import { CliError } from '../cli/cli-error';
 import {
@@ -20,9 +19,12 @@ import {
   runCommand,
 } from '../cli/command';
 import { oneOf, wholeNumber } from '../cli/option-values';
+import { WorkerPool } from '../cli/worker-pool';
+import { type LocalS3Target, localS3Client, startLocalFunction } from './backfill-handler';
 import { createBackfillJob } from './backfill-job';
 import { type BackfillSummary, runLocalBackfill } from './backfill-local';
 import { type BackfillStack, readBackfillStack } from './backfill-stack';
+import type { BackfillWorkerInfo, BackfillWorkerSetup } from './backfill-worker';
 import { DEFAULT_DEV_BUCKET, DEFAULT_DEV_PORT } from './dev-server';
 import { localModelDir } from './local-model-dir';
 import { LOCAL_S3_CREDENTIALS, LOCAL_S3_REGION } from './local-s3';
@@ -55,11 +57,19 @@ const BACKFILL_OPTIONS = {
     description: 'local: model folder',
     defaultText: 'LAMBDAVISION_MODEL_DIR, else .lambdavision/models/default',
   },
+  jobs: {
+    type: 'string',
+    value: 'n',
+    description:
+      'local: worker threads, each a function instance with its own model (1: in this thread, no worker)',
+    defaultText: 'the number of cores, at most --concurrency',
+    parse: wholeNumber(1, 64),
+  },
   concurrency: {
     type: 'string',
     value: 'n',
-    description: 'local: objects in flight',
-    default: 2,
+    description: 'local: objects in flight, spread over the workers',
+    defaultText: '2 per --jobs',
     parse: wholeNumber(1, 64),
   },
   force: { type: 'boolean', description: 'classify objects whose result is current too' },
@@ -299,75 +309,48 @@ async function createJob(values: Values, io: BackfillIo, clients: BackfillClient
   }
 }
 
-// In-process runs have no CloudWatch: metrics would only be EMF noise.
-/** Only what needs a person: the function's warnings go into the summary instead (they name each object). */
-function criticalOnly(io: BackfillIo): LogSink {
-  const ignore = () => undefined;
-  return {
-    debug: ignore,
-    info: ignore,
-    warn: ignore,
-    error: ignore,
-    critical: (message, attributes) =>
-      io.stderr.write(
-        `critical: ${message} ${JSON.stringify({ ...attributes, error: String(attributes.error) })}\n`,
-      ),
-    addContext: ignore,
-  };
-}
-
 async function backfillHere(values: Values, io: BackfillIo, signal?: AbortSignal): Promise<number> {
   const endpoint = values['endpoint-url'] ?? `http://127.0.0.1:${DEFAULT_DEV_PORT}`;
   const bucket = values.bucket ?? DEFAULT_DEV_BUCKET;
   const prefix = values.prefix ?? '';
-  const { concurrency } = values;
+  const asked = values.jobs ?? availableParallelism();
+  const concurrency = values.concurrency ?? OBJECTS_PER_JOB * asked;
+  // A worker with nothing in flight would only hold a model.
+  const jobs = Math.min(asked, concurrency);
   const modelDir = localModelDir(values.model, io.env);
   const config = functionConfig(io.env, modelDir);
   // s3rver checks signatures against its own key pair; real credentials win when they are set.
-  const credentials =
-    io.env.AWS_ACCESS_KEY_ID && io.env.AWS_SECRET_ACCESS_KEY
-      ? {
-          accessKeyId: io.env.AWS_ACCESS_KEY_ID,
-          secretAccessKey: io.env.AWS_SECRET_ACCESS_KEY,
-          sessionToken: io.env.AWS_SESSION_TOKEN,
-        }
-      : LOCAL_S3_CREDENTIALS;
-  const client = new S3Client({
+  const target: LocalS3Target = {
     endpoint,
     region: io.env.AWS_REGION ?? LOCAL_S3_REGION,
-    credentials,
-    forcePathStyle: true,
-    maxAttempts: 3,
-  });
+    credentials:
+      io.env.AWS_ACCESS_KEY_ID && io.env.AWS_SECRET_ACCESS_KEY
+        ? {
+            accessKeyId: io.env.AWS_ACCESS_KEY_ID,
+            secretAccessKey: io.env.AWS_SECRET_ACCESS_KEY,
+            ...(io.env.AWS_SESSION_TOKEN ? { sessionToken: io.env.AWS_SESSION_TOKEN } : {}),
+          }
+        : { ...LOCAL_S3_CREDENTIALS },
+  };
+  const client = localS3Client(target);
   signal?.addEventListener(
     'abort',
     () => io.stderr.write('\nstopping after the objects in flight (Ctrl-C again to quit now) ...\n'),
     { once: true },
   );
-  io.stderr.write(`loading the model from ${modelDir} ...\n`);
-  let classifier: Classifier | undefined;
+  io.stderr.write(`loading the model from ${modelDir}${jobs > 1 ? ` in ${jobs} workers` : ''} ...\n`);
+  const print = (line: string) => io.stderr.write(`${line}\n`);
+  let functions: LocalFunctions | undefined;
   try {
-    classifier = await loadClassifier({
-      modelDir: config.modelDir,
-      backend: config.backend,
-      decoder: config.decoder,
-      limits: { maxBytes: config.maxObjectBytes, maxPixels: config.maxPixels },
-    });
-    const handler = createFunctionHandler({
-      store: new S3ObjectStore(client),
-      classifier,
-      logger: criticalOnly(io),
-      metrics: NO_METRICS,
-      config,
-      print: () => undefined,
-    });
+    functions =
+      jobs > 1 ? await inWorkers(config, target, jobs, print) : await inThisThread(config, target, print);
     io.stderr.write(
-      `backfill of s3://${bucket}/${prefix} at ${endpoint}: model ${classifier.model.name} on ${classifier.backend}, results under ${config.resultsBucket ?? bucket}/${config.resultsPrefix}${values.force ? ', classifying current ones too (--force)' : ', skipping objects whose result is current'}\n`,
+      `backfill of s3://${bucket}/${prefix} at ${endpoint}: model ${functions.model} on ${functions.backend}${jobs > 1 ? `, ${jobs} workers` : ''}, results under ${config.resultsBucket ?? bucket}/${config.resultsPrefix}${values.force ? ', classifying current ones too (--force)' : ', skipping objects whose result is current'}\n`,
     );
     let bar: SingleBar | undefined;
     const summary = await runLocalBackfill(
       { bucket, prefix, force: values.force, concurrency, signal, ...progress() },
-      { s3: client, handler, exclude: [config.resultsPrefix] },
+      { s3: client, handler: functions.invoke, exclude: [config.resultsPrefix], functionName: FUNCTION_NAME },
     );
     bar?.stop();
     report(summary, io, bucket, prefix);
@@ -400,9 +383,75 @@ async function backfillHere(values: Values, io: BackfillIo, signal?: AbortSignal
       };
     }
   } finally {
-    classifier?.dispose();
+    await functions?.close();
     client.destroy();
   }
+}
+
+const FUNCTION_NAME = 'lambdavision-backfill';
+
+/** The default objects in flight per worker: one being classified while the next one's S3 read overlaps it. */
+const OBJECTS_PER_JOB = 2;
+
+/** The function instances a backfill sends its invocations to: one in this thread, or one per worker. */
+interface LocalFunctions {
+  model: string;
+  backend: string;
+  invoke(event: S3BatchEventV2): Promise<BatchResponse>;
+  close(): Promise<void>;
+}
+
+async function inThisThread(
+  config: LambdaConfig,
+  target: LocalS3Target,
+  print: (line: string) => void,
+): Promise<LocalFunctions> {
+  const local = await startLocalFunction(config, target, FUNCTION_NAME, print);
+  return {
+    model: local.classifier.model.name,
+    backend: local.classifier.backend,
+    invoke: local.invoke,
+    close: async () => local.close(),
+  };
+}
+
+/**
+ * One function instance per worker thread, as Lambda runs one per concurrent invocation. The pool is
+ * closed (its workers terminated) once the run ends; a first Ctrl-C lets the objects in flight finish.
+ */
+async function inWorkers(
+  config: LambdaConfig,
+  target: LocalS3Target,
+  jobs: number,
+  print: (line: string) => void,
+): Promise<LocalFunctions> {
+  const setup: BackfillWorkerSetup = { config, target, functionName: FUNCTION_NAME };
+  const pool = await WorkerPool.start<S3BatchEventV2, BatchResponse, BackfillWorkerInfo, BackfillWorkerSetup>(
+    {
+      module: new URL('./backfill-worker.ts', import.meta.url),
+      setup,
+      jobs,
+      onLog: print,
+    },
+  );
+  return {
+    ...pool.info,
+    // A worker that died leaves its objects to retry, as a Lambda instance that crashed would.
+    invoke: (event) =>
+      pool.run(event).catch(
+        (error: Error): BatchResponse => ({
+          invocationSchemaVersion: '2.0',
+          treatMissingKeysAs: 'TemporaryFailure',
+          invocationId: event.invocationId,
+          results: event.tasks.map((task) => ({
+            taskId: task.taskId,
+            resultCode: 'TemporaryFailure',
+            resultString: `${ErrorCode.UNEXPECTED}: ${error.message}`,
+          })),
+        }),
+      ),
+    close: () => pool.close(),
+  };
 }
 
 function report(summary: BackfillSummary, io: BackfillIo, bucket: string, prefix: string): void {

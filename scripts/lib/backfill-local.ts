@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
 import {
+  type BatchResponse,
   type BatchTaskStatus,
   batchTaskStatus,
   encodeS3Key,
-  type FunctionHandler,
   type S3BatchEventV2,
 } from '../../function/lambda';
 import { type BackfillS3, type ListedObject, listObjects } from './backfill-listing';
@@ -24,8 +25,11 @@ export interface LocalBackfillOptions {
 
 export interface LocalBackfillDeps {
   s3: BackfillS3;
-  /** The function's handler (router), as deployed: it gets the events a Batch Operations job sends. */
-  handler: FunctionHandler;
+  /**
+   * The function's handler (router), as deployed: it gets the events a Batch Operations job sends. The
+   * command's is a pool of workers, each with its own instance of it (backfill-command.ts).
+   */
+  handler: (event: S3BatchEventV2, context: Context) => Promise<BatchResponse>;
   /** Key prefixes never listed: the function's results. */
   exclude: string[];
   functionName?: string;

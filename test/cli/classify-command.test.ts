@@ -1,9 +1,9 @@
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { Jimp } from 'jimp';
 import { type CliIo, runClassify } from '../../scripts/cli/classify-command';
-import { realModelDir, requireShared, testImagesDir } from '../support/shared-data';
+import { photosDir, realModelDir, requireShared, testImagesDir } from '../support/shared-data';
 import { buildTinyMobileNet, tempDir } from '../support/tiny-models';
 
 function captureIo(env: NodeJS.ProcessEnv = {}): CliIo & { out: () => string; err: () => string } {
@@ -157,5 +157,138 @@ describe('classify command', () => {
     expect(out).to.match(/parrot\.jpg: score=0\.99\d+ classid=88 human=macaw/);
     expect(out).to.match(/hot_dog\.jpg: score=0\.9\d+ classid=934 human=hotdog/);
     expect(out).to.match(/cat\.bmp: score=0\.\d+ classid=285 human=Egyptian cat/);
+  });
+});
+
+describe('classify --jobs', () => {
+  for (const value of ['0', '-1', 'abc', '1.5']) {
+    it(`refuses --jobs=${value} with the usage, exit 2`, async () => {
+      const io = captureIo();
+      expect(await runClassify([`--jobs=${value}`, 'x.jpg'], io)).to.equal(2);
+      expect(io.err()).to.contain('--jobs must be a whole number from 1 to 64').and.to.contain('Usage:');
+    });
+  }
+
+  describe('with the real model', () => {
+    let realModel: string;
+    let files: string[];
+    before(function () {
+      realModel = requireShared(this, realModelDir());
+      const images = requireShared(this, testImagesDir());
+      const photos = requireShared(this, photosDir());
+      files = [images, photos].flatMap((dir) =>
+        readdirSync(dir)
+          .filter((name) => /\.(jpe?g|bmp)$/i.test(name))
+          .sort()
+          .map((name) => path.join(dir, name)),
+      );
+    });
+
+    const jsonLines = (out: string) =>
+      out
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+    /** Output captured; this thread starts with the worker, so that each gets files. */
+    const together = () => ({ ...captureIo(), startTogether: true });
+    const inWorkers = (err: string) => Number(/ (\d+) of them in worker threads/.exec(err)?.[1]);
+
+    it('gives with --jobs 2 (a worker thread too) the results of 1, classes and scores, in input order', async function () {
+      // Two runs of the real model over 24 photos, the second loading it in a worker too.
+      this.timeout(240_000);
+      // Prepare: the list twice, so each thread gets several files
+      const twice = [...files, ...files];
+      const one = captureIo();
+      const two = together();
+      // Act
+      expect(await runClassify(['--model', realModel, '--json', '--jobs', '1', ...twice], one)).to.equal(0);
+      expect(await runClassify(['--model', realModel, '--json', '--jobs', '2', ...twice], two)).to.equal(0);
+      // Assess
+      expect(one.err()).not.to.contain('worker');
+      expect(two.err()).to.contain(`; ${twice.length} file(s), 2 jobs (this thread and 1 worker thread)`);
+      const [serial, parallel] = [jsonLines(one.out()), jsonLines(two.out())];
+      expect(parallel.map((r) => r.file)).to.deep.equal(twice);
+      // Everything but the timings: file, predictions (classes and probabilities), model, backend, decoder, image.
+      const untimed = ({ timings: _timings, ...rest }: Record<string, unknown>) => rest;
+      expect(parallel.map(untimed)).to.deep.equal(serial.map(untimed));
+      expect(serial[0]?.predictions).to.have.length(5);
+      expect(two.err()).to.contain(`${twice.length} classified, 0 failed`);
+      expect(inWorkers(two.err())).to.be.within(1, twice.length - 1);
+    });
+
+    it('reports a bad file among good ones with its code, in its place, and classifies the others (exit 1)', async function () {
+      this.timeout(120_000);
+      // Prepare
+      const dir = tempDir();
+      const bad = path.join(dir, 'bad.jpg');
+      writeFileSync(bad, 'this is text, not a JPEG');
+      const missing = path.join(dir, 'gone.png');
+      // The worker takes two of the first three files (one runs, one waits), so at least one bad file.
+      const list = [bad, files[0], bad, missing, files[1], bad] as string[];
+      const io = together();
+      // Act
+      expect(await runClassify(['--model', realModel, '--json', '--jobs', '2', ...list], io)).to.equal(1);
+      // Assess
+      const lines = jsonLines(io.out());
+      expect(lines.map((r) => r.file)).to.deep.equal(list);
+      expect(lines.map((r) => (r.error as { code?: string } | undefined)?.code ?? 'ok')).to.deep.equal([
+        'UNSUPPORTED_FORMAT',
+        'ok',
+        'UNSUPPORTED_FORMAT',
+        'ENOENT',
+        'ok',
+        'UNSUPPORTED_FORMAT',
+      ]);
+      expect(io.err()).to.contain('2 classified, 4 failed');
+      expect(inWorkers(io.err())).to.be.at.least(2);
+    });
+
+    it('stops on Ctrl-C after the first result and exits 130, printing in order every file finished', async function () {
+      this.timeout(120_000);
+      const stop = new AbortController();
+      const io = { ...together(), signal: stop.signal };
+      const write = io.stdout.write;
+      io.stdout.write = (s: string) => {
+        stop.abort();
+        return write(s);
+      };
+      // 36 distinct names (copies in a temporary folder), so each printed line has one place.
+      const dir = tempDir();
+      const many = [0, 1, 2].flatMap((round) =>
+        files.map((file) => {
+          const copy = path.join(dir, `${round}-${path.basename(file)}`);
+          copyFileSync(file, copy);
+          return copy;
+        }),
+      );
+      expect(await runClassify(['--model', realModel, '--json', '--jobs', '2', ...many], io)).to.equal(130);
+      const printed = jsonLines(io.out()).map((r) => r.file as string);
+      // Files finished after the first printed are printed too (a worker's may come back late), in input order.
+      expect(printed.length).to.be.within(1, many.length - 1);
+      const positions = printed.map((file) => many.indexOf(file));
+      expect(positions).to.deep.equal([...positions].sort((a, b) => a - b));
+      expect(positions).not.to.include(-1);
+      expect(io.err())
+        .to.contain(`${printed.length} classified, 0 failed`)
+        .and.to.contain(`interrupted: ${many.length - printed.length} file(s) not classified`);
+    });
+
+    it('stops a worker still loading its model on Ctrl-C, without waiting for it (exit 130)', async function () {
+      this.timeout(120_000);
+      const stop = new AbortController();
+      const io = { ...together(), signal: stop.signal };
+      const write = io.stderr.write;
+      io.stderr.write = (s: string) => {
+        if (s.includes('2 jobs')) stop.abort(); // the header: the worker is loading
+        return write(s);
+      };
+      expect(await runClassify(['--model', realModel, '--jobs', '2', ...files], io)).to.equal(130);
+      expect(io.out()).to.equal('');
+      expect(io.err())
+        .to.contain('0 classified, 0 failed')
+        .and.to.contain(`interrupted: ${files.length} file(s) not classified`)
+        .and.not.to.contain('could not start');
+    });
   });
 });

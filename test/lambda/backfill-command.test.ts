@@ -35,6 +35,16 @@ describe('npm run backfill: arguments', () => {
       ['--prefix', 'uploads/', '--concurrency', '0', '--model', PROJECT_ROOT],
       /--concurrency must be a whole number from 1 to 64/,
     ],
+    [
+      '--jobs 0',
+      ['--prefix', 'uploads/', '--jobs', '0', '--model', PROJECT_ROOT],
+      /--jobs must be a whole number from 1 to 64/,
+    ],
+    [
+      '--jobs abc',
+      ['--prefix', 'uploads/', '--jobs', 'abc', '--model', PROJECT_ROOT],
+      /--jobs must be a whole number from 1 to 64/,
+    ],
     ['an unknown option', ['--prefix', 'uploads/', '--dry-run'], /Unknown option '--dry-run'/],
   ];
   for (const [what, argv, message] of usage) {
@@ -167,5 +177,55 @@ describe('npm run backfill: Ctrl-C mid-run, then again, over a local S3 server w
     expect(orphans).to.deep.equal([]);
     const parrot = lines(stopped.out + second.out, 'classified').find((l) => l.includes('00 parrot.jpg'));
     expect(parrot).to.match(/classified score=0\.99\d+ classid=88 human=macaw/);
+  });
+});
+
+describe('npm run backfill --jobs 2: two workers, one model each, over a local S3 server', () => {
+  let s3: LocalS3;
+  let client: S3Client;
+  let modelDir: string;
+  const BUCKET = 'lambdavision';
+  const keys: string[] = [];
+
+  before(async function () {
+    modelDir = requireShared(this, realModelDir());
+    const images = requireShared(this, testImagesDir());
+    s3 = await startLocalS3({ buckets: [BUCKET] });
+    client = s3.client();
+    const names = ['parrot.jpg', 'hot_dog.jpg', 'bird.bmp', 'cat.bmp', 'grace_hopper.bmp'];
+    for (let i = 0; i < 10; i++) {
+      const name = names[i % names.length] as string;
+      const key = `uploads/jobs/${String(i).padStart(2, '0')} ${name}`;
+      await client.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: readFileSync(path.join(images, name)) }),
+      );
+      keys.push(key);
+    }
+  });
+  after(async () => {
+    await s3?.close();
+  });
+
+  it('writes every result once, each current, with the right classes', async function () {
+    // Two workers each load the real model, then classify 10 photos.
+    this.timeout(180_000);
+    // Act
+    const { io, out, err } = captureIo();
+    const argv = ['--prefix', 'uploads/jobs/', '--endpoint-url', s3.endpoint, '--model', modelDir];
+    const status = await runBackfill([...argv, '--jobs', '2', '--no-progress'], io);
+    // Assess
+    expect(status, err()).to.equal(0);
+    expect(err()).to.contain(', 2 workers,');
+    const classified = out()
+      .split('\n')
+      .filter((line) => line.startsWith('classified\t'));
+    expect(classified.map((line) => line.split('\t')[1]).sort()).to.deep.equal(keys);
+    const { states, orphans } = await resultStates(client, BUCKET, 'uploads/jobs/');
+    expect(Object.values(states)).to.deep.equal(Array(10).fill('current'));
+    expect(orphans).to.deep.equal([]);
+    const parrots = classified.filter((line) => line.includes('parrot.jpg'));
+    expect(parrots).to.have.length(2);
+    for (const line of parrots) expect(line).to.match(/score=0\.99\d+ classid=88 human=macaw/);
+    expect(err()).to.match(/10 objects: 10 classified, 0 skipped \(result current\), 0 failed/);
   });
 });
