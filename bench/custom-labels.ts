@@ -11,6 +11,7 @@ import {
   trainModel,
 } from '../training/index';
 import { LABELLED_SETS } from './lib/labelled-sets';
+import { sklearnProbe } from './lib/sklearn-probe';
 
 /**
  * `npm run bench:custom-labels -- --base <model dir>`: on real labelled sets found offline, trains a head
@@ -81,14 +82,34 @@ try {
       labels.length,
       seed,
     );
-    const samples: ScoredSample[] = testSet.items.flatMap((item, i) => {
-      const v = testVectors[i];
-      return v ? [{ id: item.id, truth: labels.indexOf(item.label), scores: probe(v) }] : [];
-    });
-    const baseline = computeMetrics(labels, samples);
+    const testKeep = testSet.items.flatMap((item, i) =>
+      testVectors[i] ? [{ item, v: testVectors[i] }] : [],
+    );
+    const metricsOf = (score: (v: Float32Array, k: number) => Float32Array) =>
+      computeMetrics(
+        labels,
+        testKeep.map(
+          (t, k): ScoredSample => ({
+            id: t.item.id,
+            truth: labels.indexOf(t.item.label),
+            scores: score(t.v as Float32Array, k),
+          }),
+        ),
+      );
+    const baseline = metricsOf((v) => probe(v));
+    const sk = sklearnProbe(
+      keep.map((k) => k.v as Float32Array),
+      keep.map((k) => labels.indexOf(k.item.label)),
+      testKeep.map((t) => t.v as Float32Array),
+      labels.length,
+    );
+    const peer = 'scores' in sk ? metricsOf((_, k) => sk.scores[k] as Float32Array) : undefined;
+    if ('missing' in sk) process.stderr.write(`scikit-learn probe skipped: ${sk.missing}\n`);
     const x = result.extraction;
+    const f1 = (m: { macroF1: number; accuracy: number }) =>
+      `${m.macroF1.toFixed(3)} (acc ${(m.accuracy * 100).toFixed(1)}%)`;
     rows.push(
-      `| ${set.name} | ${result.labels.length} | ${Object.values(result.counts).reduce((n, c) => n + c.train, 0)} / ${result.evaluation.metrics.count} | ${baseline.macroF1.toFixed(3)} (acc ${(baseline.accuracy * 100).toFixed(1)}%) | ${result.evaluation.metrics.macroF1.toFixed(3)} (acc ${(result.evaluation.metrics.accuracy * 100).toFixed(1)}%) | ${x.extracted > 0 ? `${(x.extracted / (x.extractMs / 1000)).toFixed(1)} (${x.workers} workers)` : 'from the cache'} | ${(result.trainMs / 1000).toFixed(1)} s | ${(wallMs / 1000).toFixed(0)} s |`,
+      `| ${set.name} | ${result.labels.length} | ${Object.values(result.counts).reduce((n, c) => n + c.train, 0)} / ${result.evaluation.metrics.count} | ${f1(baseline)} | ${peer ? f1(peer) : 'n/a'} | ${f1(result.evaluation.metrics)} | ${result.dense?.c ?? '-'} | ${x.extracted > 0 ? `${(x.extracted / (x.extractMs / 1000)).toFixed(1)} (${x.workers} workers)` : 'from the cache'} | ${(result.trainMs / 1000).toFixed(1)} s | ${(wallMs / 1000).toFixed(0)} s |`,
     );
   }
 } finally {
@@ -98,8 +119,8 @@ process.stdout.write(
   [
     `Base model: ${path.basename(path.resolve(base))}, seed ${seed}${values.augment ? ', --augment' : ''}`,
     '',
-    '| Set | Labels | Train / test images | Linear probe macro-F1 | Trained head macro-F1 | Extraction images/s | Head training | Whole run |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| Set | Labels | Train / test images | Linear probe macro-F1 | scikit-learn LogisticRegression() macro-F1 | Trained head macro-F1 | Head C | Extraction images/s | Head training | Whole run |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
   ].join('\n'),
