@@ -20,6 +20,8 @@ export interface HeadOptions {
   patience?: number;
   /** L-BFGS iterations at most for one fit. */
   maxIterations?: number;
+  /** Weight classes inversely to their counts (default); false weighs every row alike. */
+  balanced?: boolean;
 }
 
 export interface TrainedDense {
@@ -37,6 +39,7 @@ export const HEAD_DEFAULTS = {
   folds: 3,
   patience: 2,
   maxIterations: 300,
+  balanced: true,
 } as const;
 
 /**
@@ -218,7 +221,7 @@ export async function trainDense(
   const counts = new Array<number>(classes).fill(0);
   for (const t of targets) counts[t] = (counts[t] ?? 0) + 1;
   // Weighted so every class counts as much as any other: n / (classes × count).
-  const weights = counts.map((c) => (c > 0 ? targets.length / (classes * c) : 1));
+  const weights = counts.map((c) => (c > 0 && o.balanced ? targets.length / (classes * c) : 1));
   const withMirrors = (idx: readonly number[]) => {
     const extra = idx.filter((i) => mirrored[i]);
     return problemOf(
