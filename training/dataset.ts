@@ -1,4 +1,5 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -55,12 +56,31 @@ async function getObject(s3: S3Client, uri: string): Promise<Uint8Array> {
   return out.Body.transformToByteArray();
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries
-    .filter((e) => e.isFile() && !isHidden(e.name) && isImageName(e.name))
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
+/**
+ * Image files under `dir`, following symbolic links (datasets are often curated as folders of links), each
+ * real folder once so a link loop ends. A dangling link with an image name is kept: reading it fails and
+ * it is listed as skipped with its code, rather than silently missing.
+ */
+async function filesUnder(dir: string, seen = new Set<string>()): Promise<string[]> {
+  const real = await realpath(dir);
+  if (seen.has(real)) return [];
+  seen.add(real);
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (isHidden(entry.name)) continue;
+    const full = path.join(dir, entry.name);
+    const kind = entry.isSymbolicLink() ? await stat(full).catch(() => undefined) : entry;
+    if (kind?.isDirectory()) out.push(...(await filesUnder(full, seen)));
+    else if ((kind === undefined || kind.isFile()) && isImageName(entry.name)) out.push(full);
+  }
+  return out.sort();
+}
+
+/** Whether a folder entry is a directory, through a symbolic link too. */
+async function isFolder(dir: string, entry: Dirent): Promise<boolean> {
+  if (entry.isDirectory()) return true;
+  if (!entry.isSymbolicLink()) return false;
+  return (await stat(path.join(dir, entry.name)).catch(() => undefined))?.isDirectory() ?? false;
 }
 
 function emptyLabel(label: string, where: string): TrainingError {
@@ -74,7 +94,8 @@ function emptyLabel(label: string, where: string): TrainingError {
 async function readFolder(dir: string): Promise<LabelledImage[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const items: LabelledImage[] = [];
-  for (const entry of entries.filter((e) => e.isDirectory() && !isHidden(e.name))) {
+  for (const entry of entries) {
+    if (isHidden(entry.name) || !(await isFolder(dir, entry))) continue;
     const folder = path.join(dir, entry.name);
     const files = await filesUnder(folder);
     if (files.length === 0) throw emptyLabel(entry.name, folder);

@@ -9,6 +9,7 @@ export { EVALUATION_FILES, type EvaluateOptions, evaluateModel } from './evaluat
 export { type Extraction, extractEmbeddings, type SkippedImage, type WorkerStarter } from './extract';
 export { HEAD_DEFAULTS, trainDense, trainLinearProbe } from './head-training';
 export { computeMetrics, type Metrics, type ScoredSample } from './metrics';
+export { seededRandom, shuffled } from './random';
 export type { EvaluationReport } from './report';
 export { stratifiedSplit } from './split';
 export { HEAD_WEIGHTS_FILE, PROVENANCE_FILE, type TrainOptions, type TrainResult, trainModel } from './train';

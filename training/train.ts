@@ -22,7 +22,7 @@ import {
   type SkippedImage,
   type WorkerStarter,
 } from './extract';
-import { exemplarRows, type HeadOptions, standardiser, trainDense } from './head-training';
+import { exemplarRows, type HeadOptions, standardiser, type TrainedDense, trainDense } from './head-training';
 import { computeMetrics, type ScoredSample } from './metrics';
 import { checkOutput, copyBase, stagingFolder } from './model-folder';
 import { seededRandom, shuffled } from './random';
@@ -69,7 +69,8 @@ export interface TrainResult {
   evaluation: EvaluationReport;
   extraction: Pick<Extraction, 'fromCache' | 'extracted' | 'extractMs' | 'workers'>;
   trainMs: number;
-  steps: number;
+  /** The softmax layer's inverse L2 strength and its cross-validated path; undefined without one. */
+  dense?: { c: number; path: TrainedDense['path']; iterations: number };
 }
 
 const NEIGHBOUR_EXEMPLARS_PER_TRAINED_LABEL = 20;
@@ -231,7 +232,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult | u
   const labelOf = (i: number) => labels.indexOf(all[i]?.label ?? '');
   const parts: Float32Array[] = [mean, scale];
   const head: HeadManifest = { weights: HEAD_WEIGHTS_FILE, embeddingSize: size, labels: labels.length };
-  let steps = 0;
+  let dense: TrainResult['dense'];
   if (denseLabels.length > 0) {
     const denseIdx = trainIdx.filter((i) => denseLabels.includes(all[i]?.label ?? ''));
     const target = (i: number) => denseLabels.indexOf(all[i]?.label ?? '');
@@ -245,9 +246,10 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult | u
         return m && standard(m);
       }),
     );
-    steps = trained.steps;
+    dense = { c: trained.c, path: trained.path, iterations: trained.iterations };
+    const tried = trained.path.map((p) => `C ${p.c}: ${p.macroF1.toFixed(3)}`).join(', ');
     log(
-      `softmax layer: L2 ${trained.l2} and ${trained.steps} steps chosen on the validation split (best validation loss ${trained.validationLoss.toFixed(4)}), then retrained on all ${denseIdx.length} images`,
+      `softmax layer: C ${trained.c}${tried ? ` chosen by cross-validated macro-F1 (${tried})` : ' as given'}, then fitted on all ${denseIdx.length} images (${trained.iterations} L-BFGS iterations)`,
     );
     head.dense = { classes: denseLabels.map((l) => labels.indexOf(l)) };
     parts.push(trained.kernel, trained.bias);
@@ -335,7 +337,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult | u
         augment: options.augment ?? false,
         denseLabels,
         neighbourLabels,
-        steps,
+        ...(dense && { dense }),
         minHeadImages: minHead,
       },
       evaluation: {
@@ -367,7 +369,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult | u
         workers: extraction.workers,
       },
       trainMs,
-      steps,
+      ...(dense && { dense }),
     };
   } finally {
     await staging.discard();

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
@@ -33,6 +33,28 @@ describe('labelled data sources', () => {
       ],
     });
     expect((await (await readDataset(dir)).items[0]?.read())?.length).to.be.greaterThan(100);
+  });
+
+  it('follows symbolic links to images and label folders, lists a dangling one, and ends a link loop', async () => {
+    const store = path.join(dir, 'store');
+    writeColourSet(store, { red: 2, blue: 1 });
+    const data = path.join(dir, 'data');
+    mkdirSync(path.join(data, 'red'), { recursive: true });
+    symlinkSync(path.join(store, 'red', 'red-0.png'), path.join(data, 'red', 'linked.png'));
+    symlinkSync(path.join(store, 'nowhere.png'), path.join(data, 'red', 'dangling.png'));
+    symlinkSync(path.join(data, 'red'), path.join(data, 'red', 'loop'));
+    symlinkSync(path.join(store, 'blue'), path.join(data, 'blue'));
+    expect(await summary(data)).to.deep.equal({
+      kind: 'folder',
+      items: [
+        ['blue-0.png', 'blue'],
+        ['dangling.png', 'red'],
+        ['linked.png', 'red'],
+      ],
+    });
+    const dangling = (await readDataset(data)).items.find((i) => i.id.endsWith('dangling.png'));
+    const error = await dangling?.read().catch((e: unknown) => e);
+    expect(error).to.have.property('code', 'ENOENT');
   });
 
   it('says which label folder is empty', async () => {
