@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import {
   type ClassificationResult,
   type Classifier,
+  ErrorCode,
   LambdaVisionError,
 } from '../../function/classifier/index';
 
@@ -16,13 +17,13 @@ export type FileOutcome =
   | { file: string; result: ClassificationResult }
   | { file: string; error: { code: string; message: string } };
 
-/** An error as the command reports it: the project's code, an fs code (ENOENT, EACCES, EISDIR), else INTERNAL_ERROR. */
+/** An error as the command reports it: the project's code, an fs code (ENOENT, EACCES, EISDIR), else UNEXPECTED (a bug), the table's code for what nobody anticipated. */
 export function describeError(error: unknown): { code: string; message: string } {
   if (error instanceof LambdaVisionError) return { code: error.code, message: error.message };
   if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
     return { code: error.code, message: error.message };
   }
-  return { code: 'INTERNAL_ERROR', message: error instanceof Error ? error.message : String(error) };
+  return { code: ErrorCode.UNEXPECTED, message: error instanceof Error ? error.message : String(error) };
 }
 
 /** Reads and classifies one file; never throws (a failure is the outcome). */
