@@ -285,7 +285,7 @@ function agreementSection(rows: AgreementRow[]): string[] {
   return [
     `Top-1 on the same images: onnxruntime agrees with ours on **${onnxAgree}/${rows.length}** (largest probability difference on identical input tensors ${maxOnnxDiff.toExponential(1)}); ` +
       `the fused-kernel experiment on ${fusedAgree}/${rows.length}; the sharp decoder on **${sharpAgree}/${rows.length}** ` +
-      '(it feeds slightly different pixels: libvips shrinks with a Lanczos filter before the bilinear resize).',
+      '(it feeds slightly different pixels: libvips crops and resizes to the input with the Lanczos 3 kernel, where ours uses box + bilinear).',
     '',
     table(
       ['image', 'ours top-1 (p)', 'onnxruntime top-1 (p)', 'sharp decoder top-1 (p)'],
