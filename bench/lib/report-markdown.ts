@@ -512,7 +512,7 @@ function startupSection(results: BenchResults): string[] {
     v.readableStack ? 'TypeScript file:line' : 'bundle offsets',
   ]);
   return [
-    "Each variant of the function bundle is evaluated in a fresh Node process (median of 5; the model load it starts runs on after), then its handler is sent a malformed event to see what the error's stack trace names.",
+    "Each variant of the function bundle is evaluated in a fresh Node process, the variants in turn for 5 rounds (medians; the model load it starts runs on after), then its handler is sent a malformed event to see what the error's stack trace names.",
     '',
     table(['bundle', 'MB', 'map MB', 'init ms', 'vs deployed', 'stack trace'], rows),
   ];
