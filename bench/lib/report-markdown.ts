@@ -287,7 +287,7 @@ function agreementSection(rows: AgreementRow[]): string[] {
   return [
     `Top-1 on the same images: onnxruntime agrees with ours on **${onnxAgree}/${rows.length}** (largest probability difference on identical input tensors ${maxOnnxDiff.toExponential(1)}); ` +
       `the fused-kernel experiment on ${fusedAgree}/${rows.length}; the sharp decoder on **${sharpAgree}/${rows.length}** ` +
-      '(it feeds slightly different pixels: libvips shrinks with a Lanczos filter before the bilinear resize).',
+      '(it feeds slightly different pixels: libvips crops and resizes to the input with the Lanczos 3 kernel, where ours uses box + bilinear).',
     '',
     table(
       ['image', 'ours top-1 (p)', 'onnxruntime top-1 (p)', 'sharp decoder top-1 (p)'],
@@ -532,7 +532,7 @@ function startupSection(results: BenchResults): string[] {
     v.readableStack ? 'TypeScript file:line' : 'bundle offsets',
   ]);
   return [
-    "Each variant of the function bundle is evaluated in a fresh Node process (median of 5; the model load it starts runs on after), then its handler is sent a malformed event to see what the error's stack trace names.",
+    "Each variant of the function bundle is evaluated in a fresh Node process, the variants in turn for 5 rounds (medians; the model load it starts runs on after), then its handler is sent a malformed event to see what the error's stack trace names.",
     '',
     table(['bundle', 'MB', 'map MB', 'init ms', 'vs deployed', 'stack trace'], rows),
   ];

@@ -9,6 +9,8 @@ import { median } from './stats';
 export interface StartupVariant {
   name: string;
   sourcemap: boolean;
+  /** The map embeds the sources' text (the deployed map does not: file and line need only the mappings). */
+  sourcesContent: boolean;
   minify: boolean;
   /** Node runs with --enable-source-maps (the template sets it in NODE_OPTIONS). */
   enableSourceMaps: boolean;
@@ -22,20 +24,47 @@ export interface StartupVariant {
 
 const VARIANTS = [
   {
-    name: 'as deployed: unminified, source map, --enable-source-maps',
+    name: 'as deployed: unminified, source map without sources, --enable-source-maps',
     sourcemap: true,
+    sourcesContent: false,
     minify: false,
     enableSourceMaps: true,
   },
-  { name: 'unminified, source map, flag off', sourcemap: true, minify: false, enableSourceMaps: false },
-  { name: 'unminified, no source map', sourcemap: false, minify: false, enableSourceMaps: false },
   {
-    name: 'minified, source map, --enable-source-maps',
+    name: 'unminified, source map with sources, --enable-source-maps',
     sourcemap: true,
+    sourcesContent: true,
+    minify: false,
+    enableSourceMaps: true,
+  },
+  {
+    name: 'unminified, source map, flag off',
+    sourcemap: true,
+    sourcesContent: false,
+    minify: false,
+    enableSourceMaps: false,
+  },
+  {
+    name: 'unminified, no source map',
+    sourcemap: false,
+    sourcesContent: false,
+    minify: false,
+    enableSourceMaps: false,
+  },
+  {
+    name: 'minified, source map without sources, --enable-source-maps',
+    sourcemap: true,
+    sourcesContent: false,
     minify: true,
     enableSourceMaps: true,
   },
-  { name: 'minified, no source map', sourcemap: false, minify: true, enableSourceMaps: false },
+  {
+    name: 'minified, no source map',
+    sourcemap: false,
+    sourcesContent: false,
+    minify: true,
+    enableSourceMaps: false,
+  },
 ] as const;
 
 // Evaluates the bundle as Lambda's INIT does (its model load starts and runs on after), then throws an
@@ -51,51 +80,56 @@ Promise.resolve()
   .then((answer) => done(new Error('no error: ' + JSON.stringify(answer)).stack), (e) => done(e && e.stack));
 `;
 
+/** Evaluates one built bundle once in a fresh Node process: its init time and whether its stack is readable. */
+function probe(file: string, enableSourceMaps: boolean, modelDir: string, name: string) {
+  const run = spawnSync(
+    process.execPath,
+    [...(enableSourceMaps ? ['--enable-source-maps'] : []), '-e', PROBE, file],
+    {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        NODE_PATH: projectPath('node_modules'),
+        MODEL_DIR: modelDir,
+        LOG_LEVEL: 'SILENT',
+      },
+      timeout: 60_000,
+    },
+  );
+  const line = run.stdout.split('\n').find((l) => l.startsWith('{'));
+  if (!line) throw new Error(`the ${name} bundle did not start: ${run.stderr.slice(-300)}`);
+  return JSON.parse(line) as { initMs: number; ts: boolean };
+}
+
 /**
- * What a source map and an unminified bundle add to the function's init: each variant of the bundle is
- * built and evaluated `runs` times in a fresh Node process (layer packages from NODE_PATH).
+ * What a source map, the sources' text in it and an unminified bundle add to the function's init: each
+ * variant of the bundle is built, then all are evaluated in turn, `runs` rounds, each time in a fresh Node
+ * process (layer packages from NODE_PATH), so that a change in the machine's load falls on all of them.
  */
 export async function measureStartupVariants(
   outDir: string,
   modelDir: string,
   runs: number,
 ): Promise<StartupVariant[]> {
-  const out: StartupVariant[] = [];
+  const built = [];
   for (const [i, v] of VARIANTS.entries()) {
     const dir = path.join(outDir, `startup-${i}`);
     const options = functionBuildOptions(projectPath(), dir);
-    await build({ ...options, sourcemap: v.sourcemap, minify: v.minify });
-    const file = path.join(dir, 'entry.js');
-    const times: number[] = [];
-    let readableStack = false;
-    for (let r = 0; r < runs; r++) {
-      const run = spawnSync(
-        process.execPath,
-        [...(v.enableSourceMaps ? ['--enable-source-maps'] : []), '-e', PROBE, file],
-        {
-          encoding: 'utf8',
-          env: {
-            PATH: process.env.PATH,
-            NODE_PATH: projectPath('node_modules'),
-            MODEL_DIR: modelDir,
-            LOG_LEVEL: 'SILENT',
-          },
-          timeout: 60_000,
-        },
-      );
-      const line = run.stdout.split('\n').find((l) => l.startsWith('{'));
-      if (!line) throw new Error(`the ${v.name} bundle did not start: ${run.stderr.slice(-300)}`);
-      const parsed = JSON.parse(line) as { initMs: number; ts: boolean };
-      times.push(parsed.initMs);
-      readableStack = parsed.ts;
-    }
-    out.push({
-      ...v,
-      bundleBytes: statSync(file).size,
-      mapBytes: v.sourcemap ? statSync(`${file}.map`).size : 0,
-      initMs: median(times),
-      readableStack,
-    });
+    await build({ ...options, sourcemap: v.sourcemap, sourcesContent: v.sourcesContent, minify: v.minify });
+    built.push({ variant: v, file: path.join(dir, 'entry.js'), times: [] as number[], readableStack: false });
   }
-  return out;
+  for (let r = 0; r < runs; r++) {
+    for (const b of built) {
+      const parsed = probe(b.file, b.variant.enableSourceMaps, modelDir, b.variant.name);
+      b.times.push(parsed.initMs);
+      b.readableStack = parsed.ts;
+    }
+  }
+  return built.map(({ variant, file, times, readableStack }) => ({
+    ...variant,
+    bundleBytes: statSync(file).size,
+    mapBytes: variant.sourcemap ? statSync(`${file}.map`).size : 0,
+    initMs: median(times),
+    readableStack,
+  }));
 }

@@ -3,7 +3,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type BackendChoice, type BackendName, selectBackend } from './backend';
 import { decodeWithJimp } from './decode-jimp';
 import { loadSharpDecoder } from './decode-sharp';
-import { DECODERS, type DecodedImage, type Decoder, type DecoderChoice, type DecoderName } from './decoder';
+import {
+  DECODERS,
+  type DecodedImage,
+  type Decoder,
+  type DecoderChoice,
+  type DecoderName,
+  type FittedImage,
+  type InputDecoder,
+  isFitted,
+} from './decoder';
 import { ErrorCode, LambdaVisionError, ModelError } from './errors';
 import { attachHead } from './head';
 import { DEFAULT_LIMITS, type ImageFormat, type ImageLimits, inspectImage } from './image-probe';
@@ -100,7 +109,7 @@ const DEFAULT_RESIZE: ResizeMode = 'center-crop';
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 // A shrinking decoder reports the full size separately from the pixels it kept.
-const size = (image: DecodedImage) => ({
+const size = (image: DecodedImage | FittedImage) => ({
   width: image.original?.width ?? image.width,
   height: image.original?.height ?? image.height,
 });
@@ -181,7 +190,11 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
     resize: options.resize ?? manifest.resize ?? DEFAULT_RESIZE,
     normalization: normalizationOf(located, predictor.facts),
   };
-  const decode: Decoder = sharpDecoderFor ? sharpDecoderFor(spec) : decodeWithJimp;
+  const sharpDecoders = sharpDecoderFor?.(spec);
+  // The whole image, for callers that look at it (keepPixels); and the model's input, which sharp makes
+  // itself (crop, resize, RGB) so preprocessing only normalises, while jimp's whole image is cropped here.
+  const decode: Decoder = sharpDecoders?.decode ?? decodeWithJimp;
+  const decodeInput: InputDecoder = sharpDecoders?.decodeInput ?? decodeWithJimp;
   const decoder: DecoderName = sharpDecoderFor ? 'sharp' : 'jimp';
   // sharp hands what libvips lacks to jimp, so either may take a format.
   const decoders: DecoderName[] = sharpDecoderFor ? ['sharp', 'jimp'] : ['jimp'];
@@ -243,7 +256,13 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
       const start = performance.now();
       // The header is read once, here, and handed to the decoder with its layout.
       const header = inspectImage(bytes, limits, decoders);
-      const image = await decode(bytes, header, limits);
+      const image = await decodeInput(bytes, header, limits);
+      // The same model input with or without keepPixels; the whole image then costs sharp a second decode.
+      const pixels = classifyOptions.keepPixels
+        ? isFitted(image)
+          ? await decode(bytes, header, limits)
+          : image
+        : undefined;
       const decoded = performance.now();
       const input = tf.tidy(() => toInputTensor(image, spec));
       const prepared = performance.now();
@@ -276,7 +295,7 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
           inferenceMs: round(inferred - prepared),
           totalMs: round(end - start),
         },
-        ...(classifyOptions.keepPixels ? { pixels: image } : {}),
+        ...(pixels ? { pixels } : {}),
         ...(classifyOptions.allProbabilities
           ? {
               probabilities: topK(scores, {
@@ -298,7 +317,7 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
         );
       }
       const header = inspectImage(bytes, limits, decoders);
-      const image = await decode(bytes, header, limits);
+      const image = await decodeInput(bytes, header, limits);
       const features = tf.tidy(() => {
         const input = toInputTensor(image, spec);
         return embedder(embedOptions.mirror ? (tf.reverse(input, 2) as tf.Tensor4D) : input);

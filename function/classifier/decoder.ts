@@ -1,6 +1,7 @@
 import type { FormatDecoders } from './formats/index';
 import type { Dimensions } from './formats/reader';
 import type { ImageHeader, ImageLimits, InspectedImage } from './image-probe';
+import type { PreprocessSpec } from './preprocess';
 
 /*
  * The decoder contract. Every decoder runs after the header probe, takes the header it read (with the
@@ -36,3 +37,32 @@ export type Decoder = (
   header: ImageHeader | InspectedImage,
   limits: ImageLimits,
 ) => Promise<DecodedImage>;
+
+/** The geometry of a model's input: what a decoder needs to make that input itself. */
+export type InputGeometry = Pick<PreprocessSpec, 'width' | 'height' | 'resize'>;
+
+/**
+ * The model's input made by the decoder while decoding (centre crop or stretch to the input size), so
+ * preprocessing only normalises: RGB, 3 bytes a pixel, transparency already flattened onto white.
+ */
+export interface FittedImage {
+  width: number;
+  height: number;
+  channels: 3;
+  data: Uint8Array;
+  /** The image's full size, upright. */
+  original: { width: number; height: number };
+  decoder: DecoderName;
+}
+
+/**
+ * A decoder that makes the model's input itself where it can (sharp); where it cannot (a format it hands
+ * to jimp) it answers with the whole image, as a `Decoder` does, and preprocessing crops and resizes.
+ */
+export type InputDecoder = (
+  bytes: Uint8Array,
+  header: ImageHeader | InspectedImage,
+  limits: ImageLimits,
+) => Promise<FittedImage | DecodedImage>;
+
+export const isFitted = (image: FittedImage | RgbaImage): image is FittedImage => 'channels' in image;

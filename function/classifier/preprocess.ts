@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { RgbaImage } from './decoder';
+import { type FittedImage, isFitted, type RgbaImage } from './decoder';
 
 export type ResizeMode = 'center-crop' | 'stretch';
 
@@ -80,18 +80,52 @@ export function shrinkFactor(rect: Rect, spec: { height: number; width: number }
   return Math.max(1, Math.floor(Math.min(rect.width / spec.width, rect.height / spec.height) / 2));
 }
 
-/** The model input for one image: float32 [1, H, W, 3]. Call inside `tf.tidy`. */
-export function toInputTensor(image: RgbaImage, spec: PreprocessSpec): tf.Tensor4D {
+/**
+ * Both normalisations as one multiply-add per channel, x ∈ [0, 255] ↦ x·scale[c] + offset[c]:
+ * range: min + x·(max − min)/255; mean-std (torchvision): (x/255 − mean[c]) / std[c].
+ */
+export function affineOf(n: Normalization): { scale: number[]; offset: number[] } {
+  if (n.kind === 'range') {
+    const scale = (n.max - n.min) / 255;
+    return { scale: [scale, scale, scale], offset: [n.min, n.min, n.min] };
+  }
+  return {
+    scale: n.std.map((s) => 1 / (255 * s)),
+    offset: n.mean.map((m, c) => -m / (n.std[c] as number)),
+  };
+}
+
+/** The decoder's RGB input, normalised in one pass: float32 [1, H, W, 3]. */
+function fittedToTensor(image: FittedImage, spec: PreprocessSpec): tf.Tensor4D {
+  if (image.width !== spec.width || image.height !== spec.height) {
+    throw new Error(
+      `the decoder made a ${image.width}×${image.height} input for a ${spec.width}×${spec.height} model`,
+    );
+  }
+  const { scale, offset } = affineOf(spec.normalization);
+  const [s0, s1, s2] = scale as [number, number, number];
+  const [o0, o1, o2] = offset as [number, number, number];
+  const src = image.data;
+  const out = new Float32Array(spec.width * spec.height * 3);
+  for (let i = 0; i < out.length; i += 3) {
+    out[i] = (src[i] as number) * s0 + o0;
+    out[i + 1] = (src[i + 1] as number) * s1 + o1;
+    out[i + 2] = (src[i + 2] as number) * s2 + o2;
+  }
+  return tf.tensor4d(out, [1, spec.height, spec.width, 3]);
+}
+
+/**
+ * The model input for one image: float32 [1, H, W, 3]. Call inside `tf.tidy`. A decoder that made the
+ * input itself (`FittedImage`) leaves only the normalisation; a whole image is cropped, box-shrunk and
+ * resized bilinearly here first.
+ */
+export function toInputTensor(image: RgbaImage | FittedImage, spec: PreprocessSpec): tf.Tensor4D {
+  if (isFitted(image)) return fittedToTensor(image, spec);
   const rect = cropRect(image, spec.resize);
   const rgb = cropToRgb(image, rect, shrinkFactor(rect, spec));
   const pixels = tf.tensor3d(rgb.data, [rgb.height, rgb.width, 3], 'float32');
   const resized = tf.image.resizeBilinear(pixels, [spec.height, spec.width]);
-  const n = spec.normalization;
-  const normalized =
-    n.kind === 'range'
-      ? // x ∈ [0, 255] ↦ min + x·(max − min)/255
-        tf.add(tf.mul(resized, (n.max - n.min) / 255), n.min)
-      : // torchvision convention: (x/255 − mean) / std, per channel
-        tf.div(tf.sub(tf.div(resized, 255), tf.tensor1d([...n.mean])), tf.tensor1d([...n.std]));
-  return tf.expandDims(normalized, 0) as tf.Tensor4D;
+  const { scale, offset } = affineOf(spec.normalization);
+  return tf.expandDims(tf.add(tf.mul(resized, tf.tensor1d(scale)), tf.tensor1d(offset)), 0) as tf.Tensor4D;
 }

@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
-import { cropRect, cropToRgb, shrinkFactor, toInputTensor } from '../../function/classifier/preprocess';
+import type { FittedImage } from '../../function/classifier/decoder';
+import {
+  affineOf,
+  cropRect,
+  cropToRgb,
+  shrinkFactor,
+  toInputTensor,
+} from '../../function/classifier/preprocess';
 
 const rgba = (width: number, height: number, pixel: [number, number, number, number]) => ({
   width,
@@ -93,5 +100,77 @@ describe('preprocess', () => {
     expect(values[0]).to.be.closeTo(1, 1e-6);
     expect(values[1]).to.be.closeTo(-2, 1e-6);
     expect(values[2]).to.be.closeTo(0.5, 1e-6);
+  });
+
+  it('only normalises a model input the decoder made, pixel by pixel in R, G, B order', () => {
+    // Prepare: a 2×1 input, pixels (0, 51, 255) and (255, 102, 0)
+    const image: FittedImage = {
+      width: 2,
+      height: 1,
+      channels: 3,
+      data: new Uint8Array([0, 51, 255, 255, 102, 0]),
+      original: { width: 4000, height: 3000 },
+      decoder: 'sharp',
+    };
+    const range = {
+      height: 1,
+      width: 2,
+      resize: 'center-crop' as const,
+      normalization: { kind: 'range' as const, min: -1, max: 1 },
+    };
+    const meanStd = {
+      ...range,
+      normalization: { kind: 'mean-std' as const, mean: [0.5, 0.2, 0] as const, std: [0.5, 0.2, 1] as const },
+    };
+
+    // Act
+    const [shape, ranged, standardised] = tf.tidy(() => [
+      toInputTensor(image, range).shape,
+      Array.from(toInputTensor(image, range).dataSync()),
+      Array.from(toInputTensor(image, meanStd).dataSync()),
+    ]);
+
+    // Assess
+    expect(shape).to.deep.equal([1, 1, 2, 3]);
+    const expectedRange = [-1, -0.6, 1, 1, -0.2, -1];
+    // (x/255 − mean) / std
+    const expectedStd = [-1, 0, 1, 1, 1, 0];
+    for (const [i, v] of (ranged as number[]).entries())
+      expect(v, `value ${i}`).to.be.closeTo(expectedRange[i] as number, 1e-6);
+    for (const [i, v] of (standardised as number[]).entries())
+      expect(v, `value ${i}`).to.be.closeTo(expectedStd[i] as number, 1e-6);
+  });
+
+  it('refuses a decoder input of another size than the model’s', () => {
+    const image: FittedImage = {
+      width: 2,
+      height: 2,
+      channels: 3,
+      data: new Uint8Array(12),
+      original: { width: 2, height: 2 },
+      decoder: 'sharp',
+    };
+    const spec = {
+      height: 4,
+      width: 4,
+      resize: 'center-crop' as const,
+      normalization: { kind: 'range' as const, min: -1, max: 1 },
+    };
+    expect(() => tf.tidy(() => toInputTensor(image, spec))).to.throw(/2×2 input for a 4×4 model/);
+  });
+
+  it('writes both normalisations as one multiply-add per channel', () => {
+    expect(affineOf({ kind: 'range', min: 0, max: 1 })).to.deep.equal({
+      scale: [1 / 255, 1 / 255, 1 / 255],
+      offset: [0, 0, 0],
+    });
+    const { scale, offset } = affineOf({
+      kind: 'mean-std',
+      mean: [0.485, 0.456, 0.406],
+      std: [0.229, 0.224, 0.225],
+    });
+    // x = 255 ↦ (1 − mean) / std
+    expect(255 * (scale[0] as number) + (offset[0] as number)).to.be.closeTo((1 - 0.485) / 0.229, 1e-9);
+    expect(0 * (scale[2] as number) + (offset[2] as number)).to.be.closeTo(-0.406 / 0.225, 1e-9);
   });
 });

@@ -15,6 +15,7 @@ describe('bundle options', () => {
       target: 'node24',
       format: 'cjs',
       sourcemap: true,
+      sourcesContent: false,
       minify: false,
       external: [
         '@tensorflow/tfjs-core',
