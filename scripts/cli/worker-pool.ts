@@ -43,7 +43,8 @@ export class WorkerPool<Task, Reply, Info = unknown> {
   /** Workers still loading their model. */
   private readonly loading = new Set<Worker>();
   private starting = 0;
-  private closed = false;
+  /** Set by `close`: workers still loading are stopped then, which is not a failure to report. */
+  closed = false;
   private nextId = 0;
   /** Tasks waiting for a worker to be ready (all were busy being replaced). */
   private readonly waiting: Array<() => void> = [];
@@ -90,7 +91,12 @@ export class WorkerPool<Task, Reply, Info = unknown> {
             resolve();
           },
           (error) => {
-            if (ready) return pool.options.onLog?.(`a worker could not start: ${error.message}`);
+            if (ready) {
+              // A worker stopped while loading because the pool was closed (Ctrl-C, or the command failed
+              // before it needed the worker) did not fail: nothing to report.
+              if (!pool.closed) pool.options.onLog?.(`a worker could not start: ${error.message}`);
+              return;
+            }
             failures.push(error);
             if (failures.length === jobs) reject(failures[0]);
           },

@@ -98,4 +98,18 @@ describe('worker pool', () => {
     expect((await hung).message).to.equal('the worker pool was closed');
     expect((await rejection(pool.run('late'))).message).to.equal('the worker pool was closed');
   });
+
+  it('closing while a worker still loads stops it without reporting it as a worker that could not start', async () => {
+    const lines: string[] = [];
+    const pool = await WorkerPool.start<string, Reply>({
+      module,
+      setup: { slowEven: true },
+      jobs: 2,
+      onLog: (line) => lines.push(line),
+    });
+    expect(pool.size).to.equal(1);
+    await pool.close();
+    await setTimeout(200);
+    expect(lines.filter((line) => line.includes('could not start'))).to.deep.equal([]);
+  });
 });
