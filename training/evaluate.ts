@@ -96,6 +96,8 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
   const classifier: Classifier = await loadClassifier({
     modelDir: options.modelDir,
     backend: options.backend,
+    // As the CLI and the deployed function with its decoder layer read images: sharp where it loads.
+    decoder: 'auto',
   });
   const samples: ScoredSample[] = [];
   const skipped: SkippedImage[] = [];

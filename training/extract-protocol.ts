@@ -1,9 +1,10 @@
-import type { BackendChoice } from '../function/classifier/index';
+import type { BackendChoice, DecoderChoice } from '../function/classifier/index';
 
 /** Messages between the extraction pool and its worker threads. */
 export interface WorkerSetup {
   modelDir: string;
   backend: BackendChoice;
+  decoder: DecoderChoice;
 }
 
 export type WorkerRequest =

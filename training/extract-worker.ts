@@ -11,7 +11,11 @@ const reply = (message: WorkerReply) => port.postMessage(message);
 
 let classifier: Classifier;
 try {
-  classifier = await loadClassifier({ modelDir: setup.modelDir, backend: setup.backend });
+  classifier = await loadClassifier({
+    modelDir: setup.modelDir,
+    backend: setup.backend,
+    decoder: setup.decoder,
+  });
   if (!classifier.embed) throw new Error('this classifier cannot embed');
   reply({ type: 'ready' });
 } catch (error) {

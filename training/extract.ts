@@ -5,9 +5,11 @@ import path from 'node:path';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import {
   type BackendChoice,
+  type DecoderChoice,
   type ErrorCode,
   LambdaVisionError,
   loadClassifier,
+  resolveDecoder,
 } from '../function/classifier/index';
 import type { LabelledImage } from './dataset';
 import { TrainingError } from './errors';
@@ -25,6 +27,12 @@ export interface ExtractOptions {
   /** Worker threads, one model each (default: all cores, at most one per image to extract). */
   workers?: number;
   backend?: BackendChoice;
+  /**
+   * The decoder the images go through: `auto` (default) takes sharp where it loads, as the CLI, the dev
+   * loop and the deployed function with its decoder layer do, so a head is trained on the pixels it will
+   * see; part of the cache key.
+   */
+  decoder?: DecoderChoice;
   /** Embeddings kept here by image content and base model; none kept when absent. */
   cacheDir?: string;
   /** Also embed each image mirrored left to right (light augmentation). */
@@ -90,6 +98,13 @@ async function writeCached(file: string, vector: Float32Array): Promise<void> {
   await writeFile(temp, new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
   await rename(temp, file);
 }
+
+/**
+ * Part of the cache key with the base model and the decoder: bumped when the pixels the base model sees
+ * for the same image change (2: sharp makes the model's input itself, Lanczos 3), so embeddings cached
+ * by an earlier version are not mixed with new ones.
+ */
+const PREPROCESSING_VERSION = 2;
 
 const workerUrl = new URL('./extract-worker.ts', import.meta.url);
 
@@ -192,8 +207,12 @@ export async function extractEmbeddings(
   options: ExtractOptions,
 ): Promise<Extraction> {
   const mirror = options.mirror ?? false;
+  const decoder = options.decoder ?? 'auto';
   const cacheRoot = options.cacheDir
-    ? path.join(options.cacheDir, (await modelHash(options.modelDir)).slice(0, 24))
+    ? path.join(
+        options.cacheDir,
+        `${(await modelHash(options.modelDir)).slice(0, 24)}-${resolveDecoder(decoder)}-p${PREPROCESSING_VERSION}`,
+      )
     : undefined;
   const result: Extraction = {
     vectors: items.map(() => undefined),
@@ -248,7 +267,7 @@ export async function extractEmbeddings(
   const images = new Set(tasks.map((t) => t.index)).size;
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), Math.floor(images / 8)));
   result.workers = tasks.length > 0 ? workers : 0;
-  const setup: WorkerSetup = { modelDir: options.modelDir, backend: options.backend ?? 'auto' };
+  const setup: WorkerSetup = { modelDir: options.modelDir, backend: options.backend ?? 'auto', decoder };
   const onResult = async (task: Task, reply: WorkerReply) => {
     if (reply.type === 'vector') {
       (task.mirror ? result.mirrored : result.vectors)[task.index] = reply.vector;

@@ -153,6 +153,11 @@ export function chooseSharp(
   }
 }
 
+/** The decoder `loadClassifier` will use for a choice: sharp where it loads (for `auto`), else jimp. */
+export function resolveDecoder(choice: DecoderChoice): DecoderName {
+  return chooseSharp(validateDecoder(choice)) ? 'sharp' : 'jimp';
+}
+
 /**
  * Loads a model once: activates the backend, reads the weights from disk, resolves the model's facts
  * (manifest, else the model's own shapes) and runs one warm-up inference so the first real image does

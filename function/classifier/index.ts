@@ -7,6 +7,7 @@ export {
   type EmbedOptions,
   loadClassifier,
   type ModelInfo,
+  resolveDecoder,
   type Timings,
 } from './classifier';
 export { decodeWithJimp } from './decode-jimp';
