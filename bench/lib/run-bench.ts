@@ -125,31 +125,42 @@ async function coldStarts(
     ['onnxruntime', onnxFile ? plan.onnxruntime : 0],
     ['peer', onnxFile ? plan.peer : 0],
   ];
-  const entries: ColdStartEntry[] = [];
-  for (const [engine, repeats] of engines) {
-    if (repeats === 0) continue;
-    const base = { kind: 'cold-start' as const, modelDir: options.modelDir, onnxFile, image };
-    const job: ColdStartJob =
-      engine === 'onnxruntime'
-        ? { ...base, engine: 'onnx', threads: 1 }
-        : engine === 'peer'
-          ? { ...base, engine: 'peer' }
-          : engine === 'deployed'
-            ? { ...base, engine: 'tfjs', backend: 'wasm', decoder: 'auto' }
-            : { ...base, engine: 'tfjs', backend: engine, decoder: 'jimp' };
-    const runs: ColdStartEntry['runs'] = [];
-    let error: string | undefined;
-    for (let i = 0; i < repeats; i++) {
-      log(`cold start ${engine} ${i + 1}/${repeats}`);
+  const base = { kind: 'cold-start' as const, modelDir: options.modelDir, onnxFile, image };
+  const jobOf = (engine: ColdEngine): ColdStartJob =>
+    engine === 'onnxruntime'
+      ? { ...base, engine: 'onnx', threads: 1 }
+      : engine === 'peer'
+        ? { ...base, engine: 'peer' }
+        : engine === 'deployed'
+          ? { ...base, engine: 'tfjs', backend: 'wasm', decoder: 'auto' }
+          : { ...base, engine: 'tfjs', backend: engine, decoder: 'jimp' };
+  const state = new Map(
+    engines
+      .filter(([, repeats]) => repeats > 0)
+      .map(([engine, repeats]) => [
+        engine,
+        { repeats, runs: [] as ColdStartEntry['runs'], error: undefined as string | undefined },
+      ]),
+  );
+  // Round-robin (wasm, deployed, cpu, …, then again): the load of a shared machine drifts over minutes,
+  // so engines measured one after another in blocks were compared across different loads (ratios moved
+  // by ±30 % between runs); interleaved, each round sees the same load.
+  const rounds = Math.max(0, ...[...state.values()].map((s) => s.repeats));
+  for (let i = 0; i < rounds; i++) {
+    for (const [engine, s] of state) {
+      if (i >= s.repeats || s.error) continue;
+      log(`cold start ${engine} ${i + 1}/${s.repeats}`);
       try {
-        const run: ChildRun<ColdStartResult> = await runJob(worker, job, 120_000);
-        runs.push({ ...run.result, wallMs: run.wallMs });
+        const run: ChildRun<ColdStartResult> = await runJob(worker, jobOf(engine), 120_000);
+        s.runs.push({ ...run.result, wallMs: run.wallMs });
       } catch (e) {
-        error = e instanceof ChildFailedError ? e.detail : message(e);
-        log(`  ${engine}: ${error}`);
-        break;
+        s.error = e instanceof ChildFailedError ? e.detail : message(e);
+        log(`  ${engine}: ${s.error}`);
       }
     }
+  }
+  const entries: ColdStartEntry[] = [];
+  for (const [engine, { runs, error }] of state) {
     const entry: ColdStartEntry = { engine, runs, error };
     if (runs.length) {
       entry.wallMs = summarize(runs.map((r) => r.wallMs));
