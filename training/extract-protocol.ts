@@ -1,10 +1,11 @@
-import type { BackendChoice, DecoderChoice } from '../function/classifier/index';
+import type { BackendChoice, DecoderName } from '../function/classifier/index';
 
 /** Messages between the extraction pool and its worker threads. */
 export interface WorkerSetup {
   modelDir: string;
   backend: BackendChoice;
-  decoder: DecoderChoice;
+  /** Resolved in the main thread: the workers use exactly this one. */
+  decoder: DecoderName;
 }
 
 export type WorkerRequest =

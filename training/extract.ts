@@ -176,7 +176,11 @@ async function runHere(
   signal?: AbortSignal,
 ): Promise<number> {
   if (tasks.length === 0) return 0;
-  const classifier = await loadClassifier({ modelDir: setup.modelDir, backend: setup.backend });
+  const classifier = await loadClassifier({
+    modelDir: setup.modelDir,
+    backend: setup.backend,
+    decoder: setup.decoder,
+  });
   try {
     const embed = classifier.embed?.bind(classifier);
     if (!embed)
@@ -207,11 +211,14 @@ export async function extractEmbeddings(
   options: ExtractOptions,
 ): Promise<Extraction> {
   const mirror = options.mirror ?? false;
-  const decoder = options.decoder ?? 'auto';
+  // Resolved once, here: `auto` becomes the decoder that loads in this process (sharp is loaded in the
+  // main thread before any worker, as sharp advises), and the workers are given that name, so one that
+  // cannot load it fails instead of embedding through another decoder under this cache key.
+  const decoder = resolveDecoder(options.decoder ?? 'auto');
   const cacheRoot = options.cacheDir
     ? path.join(
         options.cacheDir,
-        `${(await modelHash(options.modelDir)).slice(0, 24)}-${resolveDecoder(decoder)}-p${PREPROCESSING_VERSION}`,
+        `${(await modelHash(options.modelDir)).slice(0, 24)}-${decoder}-p${PREPROCESSING_VERSION}`,
       )
     : undefined;
   const result: Extraction = {
