@@ -11,7 +11,7 @@ export interface HeadOptions {
   /**
    * Inverse L2 strength C, as scikit-learn defines it for logistic regression (the penalty is
    * ||kernel||² / (2·C·n) next to the mean cross-entropy, on standardised embeddings); unset, the one of
-   * `C_GRID` with the best cross-validated macro-F1.
+   * `C_GRID` with the best cross-validated macro-F1, or `FALLBACK_C` where a label has one image only.
    */
   c?: number;
   /** Stratified folds for choosing C. */
@@ -27,7 +27,7 @@ export interface HeadOptions {
 export interface TrainedDense {
   kernel: Float32Array;
   bias: Float32Array;
-  /** The C used: the one given, or the one chosen by cross-validation. */
+  /** The C used: the one given, the one chosen by cross-validation, or `FALLBACK_C`. */
   c: number;
   /** Cross-validated macro-F1 of each C tried, weakest regularisation last; empty when C was given. */
   path: { c: number; macroF1: number; logLoss: number }[];
@@ -49,6 +49,12 @@ export const HEAD_DEFAULTS = {
  * Standardised embeddings have about unit spread per dimension, so C = 1 here is weaker than
  * scikit-learn's default C = 1 on raw MobileNet embeddings (whose spread is 0.2–0.5).
  */
+/**
+ * C without cross-validation (a label with one training image, which `--min-images 1` allows): the middle
+ * of the values the cross-validation chose on the benchmark sets (0.003–0.3).
+ */
+export const FALLBACK_C = 0.03;
+
 export const C_GRID = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10] as const;
 
 /**
@@ -118,7 +124,9 @@ function problemOf(
   return {
     x,
     xT: tf.transpose(x) as tf.Tensor2D,
-    y: tf.cast(tf.oneHot(tf.tensor1d([...targets], 'int32'), classes), 'float32') as tf.Tensor2D,
+    y: tf.tidy(() =>
+      tf.cast(tf.oneHot(tf.tensor1d([...targets], 'int32'), classes), 'float32'),
+    ) as tf.Tensor2D,
     w: tf.tensor2d(
       raw.map((v) => v / total),
       [raw.length, 1],
@@ -232,10 +240,11 @@ export async function trainDense(
     );
   };
 
-  let chosen = o.c ?? C_GRID[0];
+  let chosen = o.c ?? FALLBACK_C;
   const path: TrainedDense['path'] = [];
-  // Each fold needs at least one image of every class on its training side.
-  const folds = Math.min(o.folds, ...counts.filter((c) => c > 0));
+  // Each fold's training side needs every class: stratified folds leave one behind for a class of two
+  // images or more, so only a class of one image rules cross-validation out (then FALLBACK_C is used).
+  const folds = counts.some((c) => c === 1) ? 1 : o.folds;
   if (o.c === undefined && folds >= 2) {
     const parts = stratifiedFolds(targets, folds, o.seed + 1);
     const setups = parts.map((validation) => {
@@ -251,7 +260,10 @@ export async function trainDense(
       };
     });
     try {
-      let best = { macroF1: Number.NEGATIVE_INFINITY, logLoss: Number.POSITIVE_INFINITY, at: 0 };
+      let best = { macroF1: Number.NEGATIVE_INFINITY, logLoss: Number.POSITIVE_INFINITY };
+      // The last grid value that raised the cross-validated macro-F1: patience counts from it (a tie
+      // with a lower log-loss may still be chosen, but does not keep the walk going).
+      let improvedAt = 0;
       for (const [at, c] of C_GRID.entries()) {
         const samples: ScoredSample[] = [];
         let logLoss = 0;
@@ -273,10 +285,13 @@ export async function trainDense(
           0,
         ).macroF1;
         path.push({ c, macroF1, logLoss });
-        if (macroF1 > best.macroF1 + 1e-12 || (macroF1 >= best.macroF1 - 1e-12 && logLoss < best.logLoss)) {
-          best = { macroF1, logLoss, at };
+        const better = macroF1 > best.macroF1 + 1e-12;
+        if (better || (macroF1 >= best.macroF1 - 1e-12 && logLoss < best.logLoss)) {
+          best = { macroF1, logLoss };
           chosen = c;
-        } else if (at - best.at >= o.patience) break;
+        }
+        if (better) improvedAt = at;
+        else if (at - improvedAt >= o.patience) break;
       }
     } finally {
       for (const setup of setups) {

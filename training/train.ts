@@ -248,8 +248,13 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult | u
     );
     dense = { c: trained.c, path: trained.path, iterations: trained.iterations };
     const tried = trained.path.map((p) => `C ${p.c}: ${p.macroF1.toFixed(3)}`).join(', ');
+    const why = tried
+      ? `chosen by cross-validated macro-F1 (${tried})`
+      : options.head?.c !== undefined
+        ? 'as given'
+        : 'without cross-validation (a label has one training image)';
     log(
-      `softmax layer: C ${trained.c}${tried ? ` chosen by cross-validated macro-F1 (${tried})` : ' as given'}, then fitted on all ${denseIdx.length} images (${trained.iterations} L-BFGS iterations)`,
+      `softmax layer: C ${trained.c} ${why}, then fitted on all ${denseIdx.length} images (${trained.iterations} L-BFGS iterations)`,
     );
     head.dense = { classes: denseLabels.map((l) => labels.indexOf(l)) };
     parts.push(trained.kernel, trained.bias);

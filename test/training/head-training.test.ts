@@ -1,5 +1,6 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
-import { C_GRID, stratifiedFolds, trainDense } from '../../training/head-training';
+import { C_GRID, FALLBACK_C, stratifiedFolds, trainDense } from '../../training/head-training';
 import { lbfgs } from '../../training/lbfgs';
 import { seededRandom } from '../../training/random';
 
@@ -89,14 +90,23 @@ describe('softmax head (trainDense)', function () {
   it('chooses C by cross-validation along the path, stops early, and gives the same weights for a seed', async () => {
     const { rows, targets } = blobs([30, 30, 30], 16, 1.5, 3);
     const a = await trainDense(rows, targets, 3, { seed: 7 });
+    const tensors = tf.memory().numTensors;
     const b = await trainDense(rows, targets, 3, { seed: 7 });
+    expect(tf.memory().numTensors, 'tensors left behind by a second training').to.equal(tensors);
     expect(Buffer.from(a.kernel.buffer)).to.deep.equal(Buffer.from(b.kernel.buffer));
     expect(a.path.map((p) => p.c)).to.deep.equal(C_GRID.slice(0, a.path.length));
     const best = Math.max(...a.path.map((p) => p.macroF1));
     expect(a.path.find((p) => p.c === a.c)?.macroF1).to.equal(best);
-    // Early stopping: the walk ends `patience` (2) values after the last improvement, unless the grid ends.
+    // Early stopping: the walk ends `patience` (2) values after the last better macro-F1, unless the grid ends.
     const lastBest = a.path.findIndex((p) => p.macroF1 === best);
-    expect(a.path.length === C_GRID.length || a.path.length <= lastBest + 3 + 1).to.equal(true);
+    expect(a.path.length === C_GRID.length || a.path.length === lastBest + 3).to.equal(true);
+  });
+
+  it('uses FALLBACK_C, without cross-validation, where a label has a single image', async () => {
+    const { rows, targets } = blobs([20, 20, 1], 8, 1, 5);
+    const head = await trainDense(rows, targets, 3, { seed: 1 });
+    expect(head.path).to.deep.equal([]);
+    expect(head.c).to.equal(FALLBACK_C);
   });
 
   it('uses a given C without cross-validation and converges: the gradient at the result is near zero', async () => {
