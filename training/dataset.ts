@@ -76,11 +76,21 @@ async function filesUnder(dir: string, seen = new Set<string>()): Promise<string
   return out.sort();
 }
 
-/** Whether a folder entry is a directory, through a symbolic link too. */
+/**
+ * Whether a folder entry is a directory, through a symbolic link too. A link that leads nowhere is a
+ * label that would vanish without a word: it is refused, naming it.
+ */
 async function isFolder(dir: string, entry: Dirent): Promise<boolean> {
   if (entry.isDirectory()) return true;
   if (!entry.isSymbolicLink()) return false;
-  return (await stat(path.join(dir, entry.name)).catch(() => undefined))?.isDirectory() ?? false;
+  const target = path.join(dir, entry.name);
+  const info = await stat(target).catch((cause: unknown) => {
+    throw new TrainingError(
+      ErrorCode.DATASET_INVALID,
+      `${target} is a link that leads nowhere (${(cause as NodeJS.ErrnoException).code ?? 'unreadable'}): fix or remove it`,
+    );
+  });
+  return info.isDirectory();
 }
 
 function emptyLabel(label: string, where: string): TrainingError {

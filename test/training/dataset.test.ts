@@ -57,6 +57,14 @@ describe('labelled data sources', () => {
     expect(error).to.have.property('code', 'ENOENT');
   });
 
+  it('refuses a label folder link that leads nowhere, naming it, instead of dropping the label', async () => {
+    writeColourSet(dir, { red: 2 });
+    symlinkSync(path.join(dir, 'no-such-folder'), path.join(dir, 'green'));
+    const error = await readDataset(dir).catch((e: unknown) => e);
+    expect(error).to.have.property('code', ErrorCode.DATASET_INVALID);
+    expect((error as Error).message).to.include(`${path.join(dir, 'green')} is a link that leads nowhere`);
+  });
+
   it('says which label folder is empty', async () => {
     writeColourSet(dir, { red: 2 });
     mkdirSync(path.join(dir, 'green'));
