@@ -16,7 +16,7 @@ export interface HeadOptions {
   c?: number;
   /** Stratified folds for choosing C. */
   folds?: number;
-  /** Grid values without a better cross-validated macro-F1 before the walk along the grid stops. */
+  /** Grid values without a better choice (macro-F1, then log-loss) before the walk along the grid stops. */
   patience?: number;
   /** L-BFGS iterations at most for one fit. */
   maxIterations?: number;
@@ -45,7 +45,8 @@ export const HEAD_DEFAULTS = {
 /**
  * C values tried, strongest regularisation first; each fit starts from the previous one's weights (a
  * regularisation path), and the walk stops early when `patience` values in a row bring no better
- * cross-validated macro-F1 — early stopping on validation, along the path rather than along steps.
+ * cross-validated macro-F1 (nor an equal one with a lower validation log-loss) — early stopping on
+ * validation, along the path rather than along steps.
  * Standardised embeddings have about unit spread per dimension, so C = 1 here is weaker than
  * scikit-learn's default C = 1 on raw MobileNet embeddings (whose spread is 0.2–0.5).
  */
@@ -261,8 +262,10 @@ export async function trainDense(
     });
     try {
       let best = { macroF1: Number.NEGATIVE_INFINITY, logLoss: Number.POSITIVE_INFINITY };
-      // The last grid value that raised the cross-validated macro-F1: patience counts from it (a tie
-      // with a lower log-loss may still be chosen, but does not keep the walk going).
+      // The last grid value that became the choice (a better macro-F1, or an equal one with a lower
+      // validation log-loss): patience counts from it. Ties must keep the walk going: on separable data
+      // every C scores macro-F1 1, and stopping at the first ties kept the strongest penalties, whose
+      // probabilities stay near uniform (a confident answer fell below Rekognition's default floor of 55).
       let improvedAt = 0;
       for (const [at, c] of C_GRID.entries()) {
         const samples: ScoredSample[] = [];
@@ -290,7 +293,7 @@ export async function trainDense(
           best = { macroF1, logLoss };
           chosen = c;
         }
-        if (better) improvedAt = at;
+        if (chosen === c) improvedAt = at;
         else if (at - improvedAt >= o.patience) break;
       }
     } finally {

@@ -97,9 +97,25 @@ describe('softmax head (trainDense)', function () {
     expect(a.path.map((p) => p.c)).to.deep.equal(C_GRID.slice(0, a.path.length));
     const best = Math.max(...a.path.map((p) => p.macroF1));
     expect(a.path.find((p) => p.c === a.c)?.macroF1).to.equal(best);
-    // Early stopping: the walk ends `patience` (2) values after the last better macro-F1, unless the grid ends.
-    const lastBest = a.path.findIndex((p) => p.macroF1 === best);
-    expect(a.path.length === C_GRID.length || a.path.length === lastBest + 3).to.equal(true);
+    // Early stopping: the walk ends `patience` (2) values after the last choice, unless the grid ends.
+    const chosenAt = a.path.findIndex((p) => p.c === a.c);
+    expect(a.path.length === C_GRID.length || a.path.length === chosenAt + 3).to.equal(true);
+  });
+
+  it('on separable labels walks on through the ties to a weak penalty, so its answers are confident', async () => {
+    const { rows, targets } = blobs([12, 12, 12], 16, 0.2, 9);
+    const head = await trainDense(rows, targets, 3, { seed: 1 });
+    expect(head.path.every((p) => p.macroF1 === 1)).to.equal(true);
+    expect(head.c).to.be.at.least(1);
+    const confidence = rows.map((row) => {
+      const z = [0, 1, 2].map(
+        (c) =>
+          (head.bias[c] as number) + row.reduce((s, v, j) => s + v * (head.kernel[j * 3 + c] as number), 0),
+      );
+      const top = Math.max(...z);
+      return 1 / z.reduce((s, v) => s + Math.exp(v - top), 0);
+    });
+    expect(Math.min(...confidence)).to.be.above(0.9);
   });
 
   it('uses FALLBACK_C, without cross-validation, where a label has a single image', async () => {
