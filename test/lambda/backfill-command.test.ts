@@ -64,6 +64,27 @@ describe('npm run backfill: arguments', () => {
   });
 });
 
+/** Uploads `count` of the shared test photos in turn as `<prefix>NN <name>`; returns their keys. */
+async function uploadTestPhotos(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+  count: number,
+  images: string,
+): Promise<string[]> {
+  const names = ['parrot.jpg', 'hot_dog.jpg', 'bird.bmp', 'cat.bmp', 'grace_hopper.bmp'];
+  const keys: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = names[i % names.length] as string;
+    const key = `${prefix}${String(i).padStart(2, '0')} ${name}`;
+    await client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(path.join(images, name)) }),
+    );
+    keys.push(key);
+  }
+  return keys;
+}
+
 describe('npm run backfill: Ctrl-C mid-run, then again, over a local S3 server with the real model', () => {
   let s3: LocalS3;
   let client: S3Client;
@@ -76,15 +97,7 @@ describe('npm run backfill: Ctrl-C mid-run, then again, over a local S3 server w
     const images = requireShared(this, testImagesDir());
     s3 = await startLocalS3({ buckets: [BUCKET] });
     client = s3.client();
-    const names = ['parrot.jpg', 'hot_dog.jpg', 'bird.bmp', 'cat.bmp', 'grace_hopper.bmp'];
-    for (let i = 0; i < 16; i++) {
-      const name = names[i % names.length] as string;
-      const key = `uploads/backfill/${String(i).padStart(2, '0')} ${name}`;
-      await client.send(
-        new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: readFileSync(path.join(images, name)) }),
-      );
-      keys.push(key);
-    }
+    keys.push(...(await uploadTestPhotos(client, BUCKET, 'uploads/backfill/', 16, images)));
   });
   after(async () => {
     await s3?.close();
@@ -192,15 +205,7 @@ describe('npm run backfill --jobs 2: two workers, one model each, over a local S
     const images = requireShared(this, testImagesDir());
     s3 = await startLocalS3({ buckets: [BUCKET] });
     client = s3.client();
-    const names = ['parrot.jpg', 'hot_dog.jpg', 'bird.bmp', 'cat.bmp', 'grace_hopper.bmp'];
-    for (let i = 0; i < 10; i++) {
-      const name = names[i % names.length] as string;
-      const key = `uploads/jobs/${String(i).padStart(2, '0')} ${name}`;
-      await client.send(
-        new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: readFileSync(path.join(images, name)) }),
-      );
-      keys.push(key);
-    }
+    keys.push(...(await uploadTestPhotos(client, BUCKET, 'uploads/jobs/', 10, images)));
   });
   after(async () => {
     await s3?.close();
