@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { BACKENDS, LambdaVisionError } from '../../function/classifier/index';
+import { BACKENDS } from '../../function/classifier/index';
 import { EVALUATION_FILES, evaluateModel } from '../../training/index';
+import { codedErrorExit } from './cli-error';
 import { type CommandIo, defineCommand, type OptionDefs, runCommand, type Values } from './command';
 import { resolveModelDir } from './default-model';
 import { oneOf } from './option-values';
@@ -89,10 +90,6 @@ async function evaluate(
     return 0;
   } catch (error) {
     progress.stop();
-    if (error instanceof LambdaVisionError) {
-      io.stderr.write(`error: ${error.code}: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
+    return codedErrorExit(error, io.stderr);
   }
 }

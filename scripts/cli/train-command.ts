@@ -1,9 +1,9 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { BACKENDS, LambdaVisionError } from '../../function/classifier/index';
+import { BACKENDS } from '../../function/classifier/index';
 import { EVALUATION_FILES, PROVENANCE_FILE, trainModel } from '../../training/index';
-import { CliError } from './cli-error';
+import { CliError, codedErrorExit } from './cli-error';
 import { type CommandIo, defineCommand, type OptionDefs, runCommand, type Values } from './command';
 import { resolveModelDir } from './default-model';
 import { numberIn, oneOf, wholeNumber } from './option-values';
@@ -164,10 +164,6 @@ async function train(values: Values<typeof TRAIN_OPTIONS>, data: string, io: Com
     return 0;
   } catch (error) {
     progress.stop();
-    if (error instanceof LambdaVisionError) {
-      io.stderr.write(`error: ${error.code}: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
+    return codedErrorExit(error, io.stderr);
   }
 }
