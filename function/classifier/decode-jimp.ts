@@ -1,4 +1,3 @@
-import { defaultFormats } from 'jimp';
 import type { DecodedImage, RgbaImage } from './decoder';
 import { ErrorCode, ImageError, LambdaVisionError } from './errors';
 import { decodedFormatById, type JimpHooks } from './formats/index';
@@ -16,16 +15,28 @@ interface Codec {
   decode?: (data: Buffer, options?: Record<string, unknown>) => Bitmap | Promise<Bitmap>;
 }
 
-let codecs: Map<string, Codec> | undefined;
+let codecs: Promise<Map<string, Codec>> | undefined;
 
 /**
  * jimp's own codecs (pure JavaScript: jpeg-js, pngjs, omggif, bmp-ts, utif2), called directly for the
  * format the probe verified. Jimp.fromBuffer would sniff the type again (and refuses APNG, which it
  * tells apart from PNG, and TIFF-based camera raws) and parse EXIF with a second, unguarded parser.
+ * They are jimp's default formats, imported from their own packages rather than from `jimp`, whose
+ * image-editing plugins would be 2.5 MB of the function bundle; and imported on the first image they
+ * decode, since with the sharp decoder attached most functions never do.
  */
-function codecFor(name: string, hooks: JimpHooks<Dimensions> | undefined): Codec {
-  codecs ??= new Map((defaultFormats as Array<() => Codec>).map((make) => make()).map((c) => [c.mime, c]));
-  const codec = hooks && codecs.get(hooks.mime);
+async function codecFor(name: string, hooks: JimpHooks<Dimensions> | undefined): Promise<Codec> {
+  codecs ??= Promise.all([
+    import('@jimp/js-bmp'),
+    import('@jimp/js-gif'),
+    import('@jimp/js-jpeg'),
+    import('@jimp/js-png'),
+    import('@jimp/js-tiff'),
+  ]).then(([bmp, gif, jpeg, png, tiff]) => {
+    const formats = [bmp.default, bmp.msBmp, gif.default, jpeg.default, png.default, tiff.default];
+    return new Map((formats as Array<() => Codec>).map((make) => make()).map((c) => [c.mime, c]));
+  });
+  const codec = hooks && (await codecs).get(hooks.mime);
   if (!codec?.decode) throw new ImageError(ErrorCode.UNSUPPORTED_FORMAT, `no decoder for ${name}`);
   return codec;
 }
@@ -103,7 +114,7 @@ export async function decodeWithJimp(
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const format = decodedFormatById(header.format);
   const hooks = format.decoders.jimp;
-  const codec = codecFor(format.name, hooks);
+  const codec = await codecFor(format.name, hooks);
   let bitmap: Bitmap;
   try {
     // The header walk, read once by the probe; read here only for a header built by hand.
