@@ -1,27 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import type { GraphModel } from '@tensorflow/tfjs-converter';
+import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
 import type * as tf from '@tensorflow/tfjs-core';
-import { type LayersModel, model as layersModelOf, type SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { asScores, firstTensor } from './predictor';
+import type { LocatedModel } from './model-files';
+import { asScores, firstTensor, type Predictor, sizeFromShape } from './predictor';
+import { fileSystemHandler } from './tfjs-files';
 
-/**
- * Predictor.embed for the TensorFlow.js formats: the features a model's classification layer reads,
- * which custom heads are trained on.
+/*
+ * TF.js graph models (tfjs-converter), in a module of their own that the format table imports only when
+ * it loads one: a TFLite model never evaluates tfjs-converter.
  */
-
-const CLASSIFYING_LAYERS: ReadonlySet<string> = new Set(['Dense', 'Conv2D']);
-
-/**
- * The features a Keras-style model classifies: the input of its last Dense or 1×1 Conv (MobileNet's
- * `conv_preds`), so the pooling before it is included and the softmax/reshape after it is not.
- */
-export function layersEmbedder(layers: LayersModel): ((input: tf.Tensor4D) => tf.Tensor2D) | undefined {
-  const head = [...layers.layers].reverse().find((l) => CLASSIFYING_LAYERS.has(l.getClassName()));
-  const features = head?.input;
-  if (!features || Array.isArray(features)) return undefined;
-  const sub = layersModelOf({ inputs: layers.inputs, outputs: features as SymbolicTensor });
-  return (input) => asScores(firstTensor(sub.predict(input)));
-}
 
 interface GraphNode {
   name: string;
@@ -36,10 +23,7 @@ const CLASSIFYING_OPS: ReadonlySet<string> = new Set(['MatMul', '_FusedMatMul', 
  * Walks back from the graph's output through each node's first input to the last MatMul/Conv; the
  * tensor it reads is the embedding. Undefined where the graph has no such node on that path.
  */
-export async function graphEmbeddingNode(
-  modelJsonPath: string,
-  graph: GraphModel,
-): Promise<string | undefined> {
+async function graphEmbeddingNode(modelJsonPath: string, graph: GraphModel): Promise<string | undefined> {
   const json = JSON.parse(await readFile(modelJsonPath, 'utf8')) as {
     modelTopology?: { node?: GraphNode[] };
   };
@@ -55,7 +39,18 @@ export async function graphEmbeddingNode(
   return undefined;
 }
 
-export function graphEmbedder(graph: GraphModel, node: string | undefined) {
+function graphEmbedder(graph: GraphModel, node: string | undefined) {
   if (!node) return undefined;
   return (input: tf.Tensor4D) => asScores(firstTensor(graph.execute(input, node)));
+}
+
+/** A graph model as a Predictor; its embedding is what its last MatMul/Conv reads. */
+export async function loadGraphPredictor(model: LocatedModel): Promise<Predictor> {
+  const graph = await loadGraphModel(fileSystemHandler(model.path));
+  return {
+    inputSize: sizeFromShape(graph.inputs[0]?.shape),
+    predict: (input) => asScores(firstTensor(graph.predict(input))),
+    embed: graphEmbedder(graph, await graphEmbeddingNode(model.path, graph)),
+    dispose: () => graph.dispose(),
+  };
 }

@@ -1,15 +1,11 @@
 import { existsSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { loadGraphModel } from '@tensorflow/tfjs-converter';
-import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { nativeModule } from './backend';
-import { graphEmbedder, graphEmbeddingNode, layersEmbedder } from './embedders';
 import { ErrorCode, ModelError } from './errors';
 import type { LocatedModel } from './model-files';
-import { asScores, firstTensor, type Predictor, sizeFromShape } from './predictor';
-import { useSingleKernelRelu6 } from './single-kernel-relu6';
-import { fileSystemHandler, tfjsFormat } from './tfjs-files';
+import { asScores, firstTensor, type Predictor } from './predictor';
+import { tfjsFormat } from './tfjs-files';
 import { loadTflitePredictor } from './tflite/load-tflite';
 import { isTflite } from './tflite/read-model';
 
@@ -79,30 +75,15 @@ export const MODEL_FORMATS = {
     looksLike: 'model.json',
     conventions: tfjsConventions,
     detect: (candidate) => detectTfjs(candidate, 'layers-model'),
-    async load(model) {
-      useSingleKernelRelu6();
-      const layers = await loadLayersModel(fileSystemHandler(model.path));
-      return {
-        inputSize: sizeFromShape(layers.inputs[0]?.shape),
-        predict: (input) => asScores(firstTensor(layers.predict(input))),
-        embed: layersEmbedder(layers),
-        dispose: () => layers.dispose(),
-      };
-    },
+    // tfjs-layers and tfjs-converter are imported by the formats that use them, when a model of theirs
+    // loads: a TFLite model (the default) evaluates neither, which keeps them out of its cold start.
+    load: async (model) => (await import('./layers-model')).loadLayersPredictor(model),
   },
   'graph-model': {
     looksLike: 'model.json',
     conventions: tfjsConventions,
     detect: (candidate) => detectTfjs(candidate, 'graph-model'),
-    async load(model) {
-      const graph = await loadGraphModel(fileSystemHandler(model.path));
-      return {
-        inputSize: sizeFromShape(graph.inputs[0]?.shape),
-        predict: (input) => asScores(firstTensor(graph.predict(input))),
-        embed: graphEmbedder(graph, await graphEmbeddingNode(model.path, graph)),
-        dispose: () => graph.dispose(),
-      };
-    },
+    load: async (model) => (await import('./graph-model')).loadGraphPredictor(model),
   },
   'saved-model': {
     looksLike: 'saved_model.pb',
