@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Model facts live beside the model as data (`lambdavision.json`), never as `if (model === …)` in code.

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InvalidEventError } from './errors';
 
 /** What a schema found wrong, one `path: message` per issue; `whole` names the root (e.g. `(event)`). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkOption, ErrorCode, LambdaVisionError } from '../classifier';
 import type { LambdaConfig } from './config';
 import { issuesOf, parseEventWith } from './event-schema';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorCode, LambdaVisionError } from '../classifier';
 import type { ImageProperties } from '../image-properties';
 import type { DetectedLabel, LabelOptions } from '../labels';
