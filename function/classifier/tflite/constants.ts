@@ -19,7 +19,7 @@ function copyAs<T>(data: Uint8Array, make: (buffer: ArrayBuffer) => T): T {
 type Raw = Float32Array | Int32Array | Uint8Array | Int8Array | Int16Array;
 
 function rawValues(tensor: TfliteTensor, data: Uint8Array): Raw {
-  const count = tensor.shape.reduce((a, b) => a * b, 1);
+  const count = valueCount(tensor);
   switch (tensor.type) {
     case TensorType.FLOAT32:
       return copyAs(data.subarray(0, count * 4), (b) => new Float32Array(b));
@@ -48,19 +48,29 @@ function rawValues(tensor: TfliteTensor, data: Uint8Array): Raw {
   }
 }
 
+/** How many values a constant holds. */
+export const valueCount = (tensor: TfliteTensor): number => tensor.shape.reduce((a, b) => a * b, 1);
+
 /**
  * A constant's values in float, dequantized once at load (real = scale * (q - zeroPoint), per tensor or
  * per channel along the quantized dimension). Integer constants without quantization (shapes, axes,
- * paddings) stay integers.
+ * paddings) stay integers. Floats are written to `into` when given (its first `valueCount` elements:
+ * the caller owns the array and may reuse it), else to a new array.
  */
-export function constantValues(tensor: TfliteTensor): Float32Array | Int32Array {
+export function constantValues(tensor: TfliteTensor, into?: Float32Array): Float32Array | Int32Array {
   if (!tensor.data) throw new Error(`tensor "${tensor.name}" is not a constant`);
   const raw = rawValues(tensor, tensor.data);
   const q = tensor.quantization;
-  if (raw instanceof Float32Array) return raw;
+  const floats = (n: number) => into?.subarray(0, n) ?? new Float32Array(n);
+  if (raw instanceof Float32Array) {
+    if (!into) return raw;
+    const out = floats(raw.length);
+    out.set(raw);
+    return out;
+  }
   if (!q) return raw instanceof Int32Array ? raw : Int32Array.from(raw);
   const channels = q.scale.length;
-  const out = new Float32Array(raw.length);
+  const out = floats(raw.length);
   if (channels === 1) {
     const scale = q.scale[0] ?? 1;
     const zero = q.zeroPoint[0] ?? 0;

@@ -32,6 +32,8 @@ export interface BuildContext {
   has(op: TfliteOperator, position: number): boolean;
   /** A constant input's values (dequantized floats, or integers for shapes and axes). */
   values(op: TfliteOperator, position: number): Float32Array | Int32Array;
+  /** A constant input's values as floats, valid until the next call: make the tensor from them at once. */
+  floats(op: TfliteOperator, position: number): Float32Array;
   /** Keeps a tensor made at load for the model's lifetime (disposed with the model). */
   keep<T extends tf.Tensor>(tensor: T): T;
 }
@@ -88,7 +90,7 @@ const padding = (p: Padding | undefined): 'same' | 'valid' => (p === Padding.VAL
 
 function bias(op: TfliteOperator, ctx: BuildContext, position: number): tf.Tensor1D | undefined {
   if (!ctx.has(op, position)) return undefined;
-  return ctx.keep(tf.tensor1d(Float32Array.from(ctx.values(op, position))));
+  return ctx.keep(tf.tensor1d(ctx.floats(op, position)));
 }
 
 function requireConstant(op: TfliteOperator, ctx: BuildContext, position: number, what: string): void {
@@ -128,7 +130,7 @@ const conv2d: OpBuilder = (op, ctx) => {
   // TF.js wants [h, w, in, out].
   const filter = ctx.keep(
     tf.tidy(() =>
-      tf.transpose(tf.tensor4d(Float32Array.from(ctx.values(op, 1)), [out, h, w, inChannels]), [1, 2, 3, 0]),
+      tf.transpose(tf.tensor4d(ctx.floats(op, 1), [out, h, w, inChannels]), [1, 2, 3, 0]),
     ),
   ) as tf.Tensor4D;
   const { x, after, ...window } = convolution(op, ctx, o);
@@ -145,7 +147,7 @@ const depthwiseConv2d: OpBuilder = (op, ctx) => {
   }
   // Output channel k = c * multiplier + m, which is TF.js's [h, w, in, multiplier] read row-major.
   const filter = ctx.keep(
-    tf.tensor4d(Float32Array.from(ctx.values(op, 1)), [h, w, inputChannels, out / inputChannels]),
+    tf.tensor4d(ctx.floats(op, 1), [h, w, inputChannels, out / inputChannels]),
   );
   const { x, after, ...window } = convolution(op, ctx, o);
   return (env) => after(tf.fused.depthwiseConv2d({ x: x(env) as tf.Tensor4D, filter, ...window }));
@@ -157,7 +159,7 @@ const fullyConnected: OpBuilder = (op, ctx) => {
   const [units = 0, depth = 0] = ctx.tensor(op.inputs[1] as number).shape; // [out, in]
   // Transposed once at load to [in, out], so each call is a plain matMul.
   const weights = ctx.keep(
-    tf.tidy(() => tf.transpose(tf.tensor2d(Float32Array.from(ctx.values(op, 1)), [units, depth]))),
+    tf.tidy(() => tf.transpose(tf.tensor2d(ctx.floats(op, 1), [units, depth]))),
   ) as tf.Tensor2D;
   const b = bias(op, ctx, 2);
   const x = ctx.input(op, 0);
