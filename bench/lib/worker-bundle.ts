@@ -31,3 +31,41 @@ export async function buildWorker(outDir: string): Promise<WorkerBundle> {
   });
   return { file, nodePath: projectPath('node_modules') };
 }
+
+/** The cold-start entry of each engine: which function of jobs/cold-start.ts its bundle runs. */
+const COLD_START_ENTRIES = { tfjs: 'coldStartTfjs', onnx: 'coldStartOnnx', peer: 'coldStartPeer' } as const;
+export type ColdStartBundles = Record<keyof typeof COLD_START_ENTRIES, WorkerBundle>;
+
+/**
+ * One bundle per engine for cold starts, built like the shared worker, each holding only its own pipeline:
+ * reading and compiling a bundle is part of a cold start, and in the shared worker (4.9 MB, every engine
+ * and every job) it took about 0.25 s of each engine's start here, the peer's included.
+ */
+export async function buildColdStartWorkers(outDir: string): Promise<ColdStartBundles> {
+  const external = [...BUNDLE_OPTIONS.external, 'sharp', 'onnxruntime-node'];
+  const entries = Object.entries(COLD_START_ENTRIES) as Array<[keyof ColdStartBundles, string]>;
+  const built = await Promise.all(
+    entries.map(async ([engine, run]) => {
+      const file = path.join(outDir, `cold-start-${engine}.cjs`);
+      await build({
+        stdin: {
+          contents: `import { runChild } from './child-entry';\nimport { ${run} } from './jobs/cold-start';\nrunChild(${run});\n`,
+          resolveDir: projectPath('bench', 'lib'),
+          sourcefile: `cold-start-${engine}.ts`,
+          loader: 'ts',
+        },
+        outfile: file,
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: `node${process.versions.node.split('.')[0]}`,
+        sourcemap: false,
+        minify: false,
+        external,
+        logLevel: 'error',
+      });
+      return [engine, { file, nodePath: projectPath('node_modules') }] as const;
+    }),
+  );
+  return Object.fromEntries(built) as ColdStartBundles;
+}

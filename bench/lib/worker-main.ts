@@ -1,10 +1,10 @@
-import { ERROR_PREFIX, RESULT_PREFIX } from './child-protocol';
+import { runChild } from './child-entry';
 import type { Job, JobResult } from './jobs/job-types';
 
 /**
  * Entry of the child processes the bench spawns (built into one CommonJS file with esbuild, run with plain
  * node like the Lambda bundle). Each job module is imported on demand, so a cold-start child loads only
- * what a cold start needs. The only place in a child that exits.
+ * what a cold start needs. Cold starts run from bundles of their own (cold-start-bundles.ts).
  */
 async function run(job: Job): Promise<JobResult> {
   switch (job.kind) {
@@ -25,13 +25,4 @@ async function run(job: Job): Promise<JobResult> {
   }
 }
 
-run(JSON.parse(process.argv[2] ?? '{}') as Job).then(
-  (result) => process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`, () => process.exit(0)),
-  (error: unknown) => {
-    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    process.stderr.write(
-      `${error instanceof Error ? error.stack : text}\n${ERROR_PREFIX}${text.split('\n')[0]}\n`,
-    );
-    process.exit(1);
-  },
-);
+runChild(run);

@@ -15,44 +15,50 @@ function loadedPackages(): NonNullable<ColdStartResult['loaded']> {
   };
 }
 
-/**
+/*
  * A fresh process to its first result: everything is imported dynamically here so the import time is
  * measured (esbuild evaluates a dynamically imported module only when the import runs). Times are
- * milliseconds since the process started, so they include Node's own start-up.
+ * milliseconds since the process started, so they include Node's own start-up. One function per engine,
+ * so that each engine's bundle (cold-start-bundles.ts) holds only its own pipeline.
  */
-export async function runColdStart(job: ColdStartJob): Promise<ColdStartResult> {
+
+export async function coldStartPeer(job: ColdStartJob): Promise<ColdStartResult> {
   const entryMs = performance.now();
-  if (job.engine === 'peer') {
-    const { loadPeerClassifier } = await import('../peer-classifier');
-    const importedMs = performance.now();
-    const classifier = await loadPeerClassifier(job.modelDir, job.onnxFile as string);
-    const loadedMs = performance.now();
-    const result = await classifier.classify(readFileSync(job.image));
-    return {
-      backend: 'onnxruntime',
-      entryMs,
-      importedMs,
-      loadedMs,
-      firstResultMs: performance.now(),
-      top1: result.top1.label,
-      loaded: loadedPackages(),
-    };
-  }
-  if (job.engine === 'onnx') {
-    const { loadOnnxClassifier } = await import('../onnx-classifier');
-    const importedMs = performance.now();
-    const classifier = await loadOnnxClassifier(job.modelDir, job.onnxFile as string, job.threads);
-    const loadedMs = performance.now();
-    const result = await classifier.classify(readFileSync(job.image));
-    return {
-      backend: 'onnxruntime',
-      entryMs,
-      importedMs,
-      loadedMs,
-      firstResultMs: performance.now(),
-      top1: result.top1.label,
-    };
-  }
+  const { loadPeerClassifier } = await import('../peer-classifier');
+  const importedMs = performance.now();
+  const classifier = await loadPeerClassifier(job.modelDir, job.onnxFile as string);
+  const loadedMs = performance.now();
+  const result = await classifier.classify(readFileSync(job.image));
+  return {
+    backend: 'onnxruntime',
+    entryMs,
+    importedMs,
+    loadedMs,
+    firstResultMs: performance.now(),
+    top1: result.top1.label,
+    loaded: loadedPackages(),
+  };
+}
+
+export async function coldStartOnnx(job: ColdStartJob & { engine: 'onnx' }): Promise<ColdStartResult> {
+  const entryMs = performance.now();
+  const { loadOnnxClassifier } = await import('../onnx-classifier');
+  const importedMs = performance.now();
+  const classifier = await loadOnnxClassifier(job.modelDir, job.onnxFile as string, job.threads);
+  const loadedMs = performance.now();
+  const result = await classifier.classify(readFileSync(job.image));
+  return {
+    backend: 'onnxruntime',
+    entryMs,
+    importedMs,
+    loadedMs,
+    firstResultMs: performance.now(),
+    top1: result.top1.label,
+  };
+}
+
+export async function coldStartTfjs(job: ColdStartJob & { engine: 'tfjs' }): Promise<ColdStartResult> {
+  const entryMs = performance.now();
   const { loadClassifier } = await import('../../../function/classifier/index');
   const importedMs = performance.now();
   const classifier = await loadClassifier({
@@ -71,4 +77,11 @@ export async function runColdStart(job: ColdStartJob): Promise<ColdStartResult> 
     top1: result.predictions[0]?.label ?? '',
     loaded: loadedPackages(),
   };
+}
+
+/** Any engine's cold start, for the shared worker (its bundle holds every engine). */
+export function runColdStart(job: ColdStartJob): Promise<ColdStartResult> {
+  if (job.engine === 'peer') return coldStartPeer(job);
+  if (job.engine === 'onnx') return coldStartOnnx(job);
+  return coldStartTfjs(job);
 }
