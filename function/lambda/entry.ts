@@ -5,6 +5,10 @@ import { loadClassifier } from '../classifier';
 import { loadConfig } from './config';
 import { createFunctionHandler } from './router';
 import { createS3Client, S3ObjectStore } from './s3-object-store';
+import { mapStackTracesLazily } from './stack-traces';
+
+// In the CommonJS bundle: stack traces in the TypeScript sources, the map read at the first one.
+if (typeof __filename === 'string') mapStackTracesLazily(__filename);
 
 // Init, once per container. A bad setting throws here, failing the init with the variable's name.
 const config = loadConfig(process.env);

@@ -40,10 +40,10 @@ export const BUNDLE_OPTIONS = {
   target: 'node24',
   // CommonJS: Lambda's NODE_PATH (where layers live) is only searched by require().
   format: 'cjs',
-  // With NODE_OPTIONS=--enable-source-maps, stack traces point at the TypeScript sources.
+  // Stack traces point at the TypeScript sources: the bundle reads this map at its first stack trace
+  // (function/lambda/stack-traces.ts).
   sourcemap: true,
-  // File and line need only the mappings; the sources' text (7 of the map's 11 MB) would only make Node
-  // parse a bigger map at init, about half of what source maps add to it (bench/REPORT.md, start-up).
+  // File and line need only the mappings; the sources' text would only make the map bigger to read.
   sourcesContent: false,
   minify: false,
   external: [...LAYER_PROVIDED],

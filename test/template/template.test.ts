@@ -75,7 +75,8 @@ describe('template.yaml', () => {
       expect(Properties.Handler).to.equal(FUNCTION_HANDLER);
       expect(Properties.Runtime).to.equal(LAMBDA_RUNTIME);
       expect(existsSync(path.join(PROJECT_ROOT, Properties.CodeUri, FUNCTION_ENTRY))).to.equal(true);
-      expect(Properties.Environment.Variables.NODE_OPTIONS).to.include('--enable-source-maps');
+      // The bundle maps its own stack traces when the first is formatted; the flag would parse the map at init.
+      expect(Properties.Environment.Variables.NODE_OPTIONS ?? '').not.to.include('--enable-source-maps');
     });
 
     it('make build-ClassifierFunction installs runtime packages and the pinned esbuild only, then writes the bundle', () => {
