@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { CliError } from '../../scripts/cli/cli-error';
 import { type OptionDefs, parseCommand, type Values } from '../../scripts/cli/command';
@@ -14,6 +14,11 @@ export class BenchUsageError extends CliError {
 export interface BenchOptions {
   quick: boolean;
   modelDir: string;
+  /**
+   * The model as the function deploys it: the folder's TFLite file when it has one (what `fetch-model`
+   * installs and the model layer ships), else the folder. The TF.js and ONNX twins stay for the peers.
+   */
+  deployedModelDir: string;
   onnxFile?: string;
   photosDir: string;
   labelledDir?: string;
@@ -92,6 +97,14 @@ function folder(flag: string, value: string | undefined, fallback: string | unde
   return dir;
 }
 
+const hasTflite = (dir: string): boolean =>
+  existsSync(dir) && readdirSync(dir).some((name) => name.endsWith('.tflite'));
+
+/** The folder's own TFLite file (or its tflite/ folder's), the format the default model deploys in. */
+function deployedModel(modelDir: string): string {
+  return [modelDir, path.join(modelDir, 'tflite')].find(hasTflite) ?? modelDir;
+}
+
 /** Turns the parsed flags into the bench's options. Paths resolve against `cwd`. */
 export function benchOptions(
   values: Values<typeof BENCH_OPTIONS>,
@@ -102,7 +115,15 @@ export function benchOptions(
     const render = path.resolve(cwd, values.render);
     if (!existsSync(render)) throw new BenchUsageError(`--render: ${render} does not exist`);
     const outDir = path.dirname(render);
-    return { quick: false, modelDir: '', photosDir: '', outDir, publish: values.publish, render };
+    return {
+      quick: false,
+      modelDir: '',
+      deployedModelDir: '',
+      photosDir: '',
+      outDir,
+      publish: values.publish,
+      render,
+    };
   }
   const shared = sharedDir(env, cwd);
   const modelDir = folder(
@@ -117,6 +138,7 @@ export function benchOptions(
   return {
     quick: values.quick,
     modelDir,
+    deployedModelDir: deployedModel(modelDir),
     onnxFile: values.onnx ? path.resolve(cwd, values.onnx) : undefined,
     photosDir: folder('photos', values.photos, shared && path.join(shared, 'images'), cwd),
     labelledDir: labelled,

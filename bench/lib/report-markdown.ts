@@ -584,7 +584,10 @@ export function renderReport(results: BenchResults, chartFile: string): string {
   const lines: string[] = [
     `# LambdaVision benchmark (${results.mode} run, ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC)`,
     '',
-    `Model **${results.model.name}**${results.model.onnx ? ` (ONNX twin: ${results.model.onnx})` : ''}. ` +
+    `Model **${results.model.name}**${results.model.onnx ? ` (ONNX twin: ${results.model.onnx})` : ''}` +
+      (results.model.deployed && results.model.deployed !== '.'
+        ? `; ours runs it as deployed, from its ${results.model.deployed}/ file (what \`fetch-model\` installs and the model layer ships), the per-op profile and the agreement check from its TF.js twin. `
+        : '. ') +
       `Machine: ${m.cpuModel}, **${m.cores} cores**, ${m.memoryGiB} GiB, ${m.os}, **Node ${m.node}**; commit ${m.commit}; ` +
       `packages: ${Object.entries(m.packages)
         .map(([k, v]) => `${k} ${v}`)

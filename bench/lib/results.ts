@@ -78,7 +78,8 @@ export interface BenchResults {
   startedAt: string;
   durationS: number;
   machine: MachineFacts;
-  model: { name: string; onnx?: string };
+  /** `deployed`: where in the model folder the format ours runs is (the TFLite file's folder, or `.`). */
+  model: { name: string; onnx?: string; deployed?: string };
   scenarios: Array<Omit<ScenarioImage, 'file'>>;
   coldStart: ColdStartEntry[];
   warm: WarmEntry[];

@@ -38,7 +38,12 @@ import {
 import { prepareScenarioImages, type ScenarioImage, type ScenarioName } from './scenario-images';
 import { measureStartupVariants } from './startup-variants';
 import { median, summarize } from './stats';
-import { buildWorker, type WorkerBundle } from './worker-bundle';
+import {
+  buildColdStartWorkers,
+  buildWorker,
+  type ColdStartBundles,
+  type WorkerBundle,
+} from './worker-bundle';
 
 export type Log = (line: string) => void;
 
@@ -108,7 +113,7 @@ function engineFor(config: ConfigName): Engine {
 }
 
 async function coldStarts(
-  worker: WorkerBundle,
+  workers: ColdStartBundles,
   options: BenchOptions,
   onnxFile: string | undefined,
   image: string,
@@ -126,14 +131,17 @@ async function coldStarts(
     ['peer', onnxFile ? plan.peer : 0],
   ];
   const base = { kind: 'cold-start' as const, modelDir: options.modelDir, onnxFile, image };
+  const ours = { ...base, modelDir: options.deployedModelDir };
   const jobOf = (engine: ColdEngine): ColdStartJob =>
     engine === 'onnxruntime'
       ? { ...base, engine: 'onnx', threads: 1 }
       : engine === 'peer'
         ? { ...base, engine: 'peer' }
         : engine === 'deployed'
-          ? { ...base, engine: 'tfjs', backend: 'wasm', decoder: 'auto' }
-          : { ...base, engine: 'tfjs', backend: engine, decoder: 'jimp' };
+          ? { ...ours, engine: 'tfjs', backend: 'wasm', decoder: 'auto' }
+          : { ...ours, engine: 'tfjs', backend: engine, decoder: 'jimp' };
+  const bundleOf = (job: ColdStartJob): WorkerBundle =>
+    job.engine === 'tfjs' ? workers.tfjs : job.engine === 'onnx' ? workers.onnx : workers.peer;
   const state = new Map(
     engines
       .filter(([, repeats]) => repeats > 0)
@@ -151,7 +159,8 @@ async function coldStarts(
       if (i >= s.repeats || s.error) continue;
       log(`cold start ${engine} ${i + 1}/${s.repeats}`);
       try {
-        const run: ChildRun<ColdStartResult> = await runJob(worker, jobOf(engine), 120_000);
+        const job = jobOf(engine);
+        const run: ChildRun<ColdStartResult> = await runJob(bundleOf(job), job, 120_000);
         s.runs.push({ ...run.result, wallMs: run.wallMs });
       } catch (e) {
         s.error = e instanceof ChildFailedError ? e.detail : message(e);
@@ -210,12 +219,13 @@ async function warmLatency(
     if (images.length === 0) continue;
     log(`warm ${config}: ${images.map((b) => `${b.name} ×${b.repeats}`).join(', ')}`);
     try {
+      const engine = engineFor(config);
       const job = {
         kind: 'warm' as const,
-        modelDir: options.modelDir,
+        modelDir: engine.engine === 'tfjs' ? options.deployedModelDir : options.modelDir,
         onnxFile,
         images,
-        ...engineFor(config),
+        ...engine,
       };
       const { result } = await runJob<WarmResult>(worker, job, 600_000);
       for (const image of result.images) {
@@ -246,7 +256,7 @@ async function throughput(worker: WorkerBundle, options: BenchOptions, log: Log)
   result.core = await attempt(log, 'core throughput', async () => {
     const { result: r } = await runJob<CoreThroughputResult>(worker, {
       kind: 'core-throughput',
-      modelDir: options.modelDir,
+      modelDir: options.deployedModelDir,
       files,
     });
     const classify = r.classifyMs.reduce((a, b) => a + b, 0);
@@ -264,7 +274,7 @@ async function throughput(worker: WorkerBundle, options: BenchOptions, log: Log)
     const runs: CliRun[] = [];
     for (let i = 0; i < PLAN[options.quick ? 'quick' : 'full'].cliRuns; i++) {
       log(`throughput: CLI run ${i + 1} over ${files.length} images`);
-      runs.push(await runCli(dirs, options.modelDir));
+      runs.push(await runCli(dirs, options.deployedModelDir));
     }
     return {
       runs,
@@ -276,7 +286,7 @@ async function throughput(worker: WorkerBundle, options: BenchOptions, log: Log)
   const set = repeatedTo(files, plan.images);
   log(`throughput: classify --jobs 1 and 2 over ${set.length} files, ${plan.runs} run(s) each`);
   result.cliJobs = await attempt(log, 'CLI --jobs throughput', () =>
-    measureCliJobs(set, options.modelDir, [1, 2], plan.runs, log),
+    measureCliJobs(set, options.deployedModelDir, [1, 2], plan.runs, log),
   );
   return result;
 }
@@ -323,7 +333,9 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
     const scenarios = await prepareScenarioImages(options.photosDir, options.quick);
     const medium = scenarios.find((s) => s.name === 'medium') ?? (scenarios[0] as ScenarioImage);
 
-    const coldStart = await coldStarts(worker, options, onnxFile, medium.file, log);
+    log('building a cold-start bundle per engine');
+    const coldWorkers = await buildColdStartWorkers(tmpDir);
+    const coldStart = await coldStarts(coldWorkers, options, onnxFile, medium.file, log);
     const warm = await warmLatency(worker, options, onnxFile, scenarios, log);
 
     log('per-op profile: wasm kernels vs onnxruntime');
@@ -379,13 +391,13 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
       ? undefined
       : await attempt(log, 'bundle start-up variants', async () => {
           log('bundle start-up: source maps and minification');
-          return measureStartupVariants(tmpDir, options.modelDir, 5);
+          return measureStartupVariants(tmpDir, options.deployedModelDir, 5);
         });
 
     // Last: it runs the deployed pipeline under CPU quotas, in cgroups made and removed here.
     const sweep = options.quick
       ? undefined
-      : await powerSweep(worker, options.modelDir, scenarios, { decoder: 'auto', repeats: 5 }, log);
+      : await powerSweep(worker, options.deployedModelDir, scenarios, { decoder: 'auto', repeats: 5 }, log);
 
     const zip = PLAN[options.quick ? 'quick' : 'full'].zip;
     log(`artifact sizes${zip ? ' (zipping)' : ' (unzipped only in --quick)'}`);
@@ -401,7 +413,11 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
       startedAt: started.toISOString(),
       durationS: Math.round((performance.now() - t0) / 100) / 10,
       machine,
-      model: { name: path.basename(options.modelDir), onnx: onnxFile && path.basename(onnxFile) },
+      model: {
+        name: path.basename(options.modelDir),
+        onnx: onnxFile && path.basename(onnxFile),
+        deployed: path.relative(options.modelDir, options.deployedModelDir) || '.',
+      },
       scenarios: scenarios.map(({ file: _file, ...rest }) => rest),
       coldStart,
       warm,

@@ -6,7 +6,8 @@ import { tempDir } from '../support/tiny-models';
 
 function sharedFolder(): string {
   const shared = tempDir('lambdavision-shared-');
-  mkdirSync(path.join(shared, 'models', 'mobilenet_v2_1.0_224_quant'), { recursive: true });
+  mkdirSync(path.join(shared, 'models', 'mobilenet_v2_1.0_224_quant', 'tflite'), { recursive: true });
+  writeFileSync(path.join(shared, 'models', 'mobilenet_v2_1.0_224_quant', 'tflite', 'model.tflite'), '');
   mkdirSync(path.join(shared, 'models', 'test-images'), { recursive: true });
   mkdirSync(path.join(shared, 'images'), { recursive: true });
   return shared;
@@ -25,6 +26,8 @@ describe('bench command line', () => {
       quick: true,
       publish: false,
       modelDir: path.join(shared, 'models', 'mobilenet_v2_1.0_224_quant'),
+      // Ours runs the model's TFLite file, the format the default model deploys in.
+      deployedModelDir: path.join(shared, 'models', 'mobilenet_v2_1.0_224_quant', 'tflite'),
       photosDir: path.join(shared, 'images'),
       labelledDir: path.join(shared, 'models', 'test-images'),
     });
