@@ -77,7 +77,7 @@ export async function powerSweep(
   worker: WorkerBundle,
   modelDir: string,
   scenarios: ScenarioImage[],
-  options: { decoder: 'auto' | 'jimp'; repeats: number },
+  options: { decoder: 'auto' | 'jimp'; warmup: number; repeats: number },
   log: (line: string) => void,
 ): Promise<SweepResult> {
   const images = scenarios.filter((s) => s.name === 'medium' || s.name === 'large');
@@ -102,7 +102,12 @@ export async function powerSweep(
         engine: 'tfjs' as const,
         backend: 'wasm' as const,
         decoder: options.decoder,
-        images: images.map((s) => ({ name: s.name, file: s.file, warmup: 1, repeats: options.repeats })),
+        images: images.map((s) => ({
+          name: s.name,
+          file: s.file,
+          warmup: options.warmup,
+          repeats: options.repeats,
+        })),
       };
       const { result } = await runJob<WarmResult>(worker, job, 900_000, group.procs);
       const durationMs = Object.fromEntries(result.images.map((i) => [i.name, median(i.samples.totalMs)]));

@@ -394,10 +394,12 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
           return measureStartupVariants(tmpDir, options.deployedModelDir, 5);
         });
 
-    // Last: it runs the deployed pipeline under CPU quotas, in cgroups made and removed here.
+    // Last: it runs the deployed pipeline under CPU quotas, in cgroups made and removed here. Five warm-ups
+    // an image: a warm container has classified many, and the first few after the load still run wasm in
+    // V8's baseline tier (2.5x the steady time here), which under a quota delays the switch further.
     const sweep = options.quick
       ? undefined
-      : await powerSweep(worker, options.deployedModelDir, scenarios, { decoder: 'auto', repeats: 5 }, log);
+      : await powerSweep(worker, options.deployedModelDir, scenarios, { decoder: 'auto', warmup: 5, repeats: 7 }, log);
 
     const zip = PLAN[options.quick ? 'quick' : 'full'].zip;
     log(`artifact sizes${zip ? ' (zipping)' : ' (unzipped only in --quick)'}`);
