@@ -16,7 +16,7 @@ export const FUNCTION_OUTPUT = 'entry.js';
 export const FUNCTION_HANDLER = 'entry.handler';
 
 /** The memory the local runs report: template.yaml's MemorySize default (a test keeps them equal). */
-export const SANDBOX_MEMORY_MB = 2048;
+export const SANDBOX_MEMORY_MB = 1536;
 
 /**
  * Provided at run time by a layer under /opt/nodejs/node_modules, never bundled: one tfjs-core instance
