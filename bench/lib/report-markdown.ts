@@ -245,6 +245,22 @@ function deployedVsPeerSection(results: BenchResults): string[] {
     `- end to end at most 2× the peer at 2 MP and 12 MP: ${x(at('medium'))} and ${x(at('large'))}.`,
     `- cold start at most 1.5× the peer's: ${x(ratio(deployedCold ?? Number.NaN, peerCold ?? Number.NaN))}.`,
     `- peak RSS under 300 MB for the ${scenarioLabel(results, 'large')}: ${mb(large?.maxRssBytes)} MB.`,
+    ...sweepTargets(results),
+  ];
+}
+
+/** The cost targets, read off the power-tuning sweep at the size it chose. */
+function sweepTargets(results: BenchResults): string[] {
+  const sweep = results.sweep;
+  if (!sweep || failed(sweep) || 'skipped' in sweep) return ['- cost: the power-tuning sweep did not run.'];
+  const chosen = sweep.points.find((p) => p.memoryMb === sweep.chosenMb);
+  if (!chosen) return [];
+  const price = (arch: 'x86_64' | 'arm64', scenario: ScenarioName) => chosen.usdPerMillion[arch][scenario];
+  const x86 = price('x86_64', 'medium') ?? Number.NaN;
+  const arm = price('arm64', 'medium') ?? Number.NaN;
+  return [
+    `- at most $1.50 per million 2 MP images at the chosen size (${sweep.chosenMb} MB): ${usd(x86)} on x86_64, ${usd(arm)} on arm64.`,
+    `- a 12 MP photo at most 1.5× the cost of a 2 MP one there: ${x(ratio(price('x86_64', 'large') ?? Number.NaN, x86))}.`,
   ];
 }
 
