@@ -668,7 +668,7 @@ export function renderReport(results: BenchResults, chartFile: string): string {
   lines.push(
     '## Cold start per backend',
     '',
-    'A fresh `node` process running the bench worker built like the Lambda bundle (esbuild, CommonJS, layer packages from NODE_PATH), until the first classification of the 2 MP JPEG is done; the engines take turns, one run each per round, so each round sees the same load on a shared machine. Phases are medians, in ms since the process started.',
+    "A fresh `node` process running a bundle of that engine's pipeline only, built like the Lambda bundle (esbuild, CommonJS, layer packages from NODE_PATH), until the first classification of the 2 MP JPEG is done; ours loads the model as deployed (its TFLite file) with the decoder as deployed (`auto`: sharp); the engines take turns, one run each per round, so each round sees the same load on a shared machine. Phases are medians, in ms since the process started.",
     '',
     ...coldStartSection(results),
     '',

@@ -399,7 +399,13 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
     // V8's baseline tier (2.5x the steady time here), which under a quota delays the switch further.
     const sweep = options.quick
       ? undefined
-      : await powerSweep(worker, options.deployedModelDir, scenarios, { decoder: 'auto', warmup: 5, repeats: 7 }, log);
+      : await powerSweep(
+          worker,
+          options.deployedModelDir,
+          scenarios,
+          { decoder: 'auto', warmup: 5, repeats: 7 },
+          log,
+        );
 
     const zip = PLAN[options.quick ? 'quick' : 'full'].zip;
     log(`artifact sizes${zip ? ' (zipping)' : ' (unzipped only in --quick)'}`);
