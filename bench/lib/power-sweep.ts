@@ -77,7 +77,15 @@ export async function powerSweep(
   worker: WorkerBundle,
   modelDir: string,
   scenarios: ScenarioImage[],
-  options: { decoder: 'auto' | 'jimp'; warmup: number; repeats: number },
+  options: {
+    decoder: 'auto' | 'jimp';
+    warmup: number;
+    repeats: number;
+    /** The least memory a size may have to be chosen (what the default pixel limit needs). */
+    minimumMb?: number;
+    /** Why that minimum, for the report. */
+    minimumWhy?: string;
+  },
   log: (line: string) => void,
 ): Promise<SweepResult> {
   const images = scenarios.filter((s) => s.name === 'medium' || s.name === 'large');
@@ -132,15 +140,16 @@ export async function powerSweep(
     ((p.usdPerMillion.x86_64.medium ?? Number.POSITIVE_INFINITY) +
       (p.usdPerMillion.x86_64.large ?? Number.POSITIVE_INFINITY)) /
     2;
-  const cheapest = Math.min(...points.map(mixCost));
-  const near = points.filter((p) => mixCost(p) <= cheapest * 1.05);
+  const eligible = points.filter((p) => p.memoryMb >= (options.minimumMb ?? 0));
+  const cheapest = Math.min(...eligible.map(mixCost));
+  const near = eligible.filter((p) => mixCost(p) <= cheapest * 1.05);
   const chosen = near.reduce((a, b) => ((b.durationMs.medium ?? 0) < (a.durationMs.medium ?? 0) ? b : a));
   return {
     cgroup,
     decoder: options.decoder,
     points,
     chosenMb: chosen.memoryMb,
-    why: `cheapest for a mix of the 2 MP and 12 MP JPEGs within 5 % (${mixCost(chosen).toFixed(2)} USD per million on x86_64, the mean of ${chosen.usdPerMillion.x86_64.medium?.toFixed(2)} and ${chosen.usdPerMillion.x86_64.large?.toFixed(2)}), and the fastest among those for the 2 MP JPEG`,
+    why: `cheapest for a mix of the 2 MP and 12 MP JPEGs within 5 % (${mixCost(chosen).toFixed(2)} USD per million on x86_64, the mean of ${chosen.usdPerMillion.x86_64.medium?.toFixed(2)} and ${chosen.usdPerMillion.x86_64.large?.toFixed(2)}), and the fastest among those for the 2 MP JPEG${options.minimumMb ? `, among the sizes of ${options.minimumMb} MB or more (${options.minimumWhy})` : ''}`,
   };
 }
 

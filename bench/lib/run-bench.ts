@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { memoryForPixelsMb, TEMPLATE_DEFAULT_MAX_PIXELS } from '../../scripts/lib/memory-for-pixels';
 import type { BenchOptions } from './args';
 import { measureArtifacts } from './artifact-sizes';
 import { ChildFailedError, type ChildRun, runJob } from './child-process';
@@ -403,7 +404,13 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
           worker,
           options.deployedModelDir,
           scenarios,
-          { decoder: 'auto', warmup: 5, repeats: 7 },
+          {
+            decoder: 'auto',
+            warmup: 5,
+            repeats: 7,
+            minimumMb: Math.ceil(memoryForPixelsMb(TEMPLATE_DEFAULT_MAX_PIXELS)),
+            minimumWhy: `what the template's default MaxPixels, ${TEMPLATE_DEFAULT_MAX_PIXELS / 1e6} MP, needs with the jimp fallback`,
+          },
           log,
         );
 

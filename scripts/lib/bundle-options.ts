@@ -1,4 +1,5 @@
 import type { BuildOptions } from 'esbuild';
+import { TEMPLATE_DEFAULT_MEMORY_MB } from './memory-for-pixels';
 
 /**
  * The Lambda bundle's esbuild options, used by `npm run build` and by `sam build` (the project's Makefile,
@@ -15,8 +16,8 @@ export const FUNCTION_ENTRY = 'function/lambda/entry.ts';
 export const FUNCTION_OUTPUT = 'entry.js';
 export const FUNCTION_HANDLER = 'entry.handler';
 
-/** The memory the local runs report: template.yaml's MemorySize default (a test keeps them equal). */
-export const SANDBOX_MEMORY_MB = 1536;
+/** The memory the local runs report: template.yaml's MemorySize default. */
+export const SANDBOX_MEMORY_MB = TEMPLATE_DEFAULT_MEMORY_MB;
 
 /**
  * Provided at run time by a layer under /opt/nodejs/node_modules, never bundled: one tfjs-core instance

@@ -2,6 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
+import {
+  memoryForPixelsMb,
+  TEMPLATE_DEFAULT_MAX_PIXELS,
+  TEMPLATE_DEFAULT_MEMORY_MB,
+} from '../../scripts/lib/memory-for-pixels';
 import { tempDir } from '../support/tiny-models';
 import { expandTemplate, expandUnavailable } from './support/policy-table';
 import { loadTemplate } from './support/project-files';
@@ -12,14 +17,6 @@ const params = template.Parameters;
 
 /** Prefixes that become IAM resource patterns or S3 filters: nothing in them may widen a pattern. */
 const WIDENING = ['up*/', 'up?/', '*/', '../', 'a/../', 'a..b/', '/uploads/', 'uploads', '', 'a//b/', 'a b/'];
-
-// Peak memory per image measured with the default decoder (jimp) and MobileNet v2 on wasm (maximum RSS of
-// the CLI on one JPEG: 267 MB for a small photo, 717 MB at 12 MP, 1187 MB at 24 MP, 1683 MB at 35.9 MP):
-// about 240 MB plus 40 bytes per pixel. Lambda needs that plus a margin; docs/deploy.md has the figures.
-const BASE_MB = 240;
-const BYTES_PER_PIXEL = 40;
-const MARGIN = 1.1;
-const needsMb = (pixels: number): number => (BASE_MB + (pixels * BYTES_PER_PIXEL) / 1e6) * MARGIN;
 
 describe('template.yaml parameters and Rules', () => {
   describe('prefix parameters', () => {
@@ -87,6 +84,8 @@ describe('template.yaml parameters and Rules', () => {
     it('refuse a pixel limit the memory size cannot decode, and nothing else', () => {
       const memories: number[] = params.MemorySize.AllowedValues;
       const limits: number[] = params.MaxPixels.AllowedValues;
+      expect(params.MemorySize.Default).to.equal(TEMPLATE_DEFAULT_MEMORY_MB);
+      expect(params.MaxPixels.Default).to.equal(TEMPLATE_DEFAULT_MAX_PIXELS);
       expect(memories).to.include(params.MemorySize.Default);
       expect(limits).to.include(params.MaxPixels.Default);
       for (const memory of memories)
@@ -98,7 +97,7 @@ describe('template.yaml parameters and Rules', () => {
           });
 
           // Assess
-          const fits = memory >= needsMb(pixels);
+          const fits = memory >= memoryForPixelsMb(pixels);
           expect(violations.length === 0, `${memory} MB with ${pixels} pixels`).to.equal(fits);
         }
     });

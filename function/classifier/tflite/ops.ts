@@ -129,9 +129,7 @@ const conv2d: OpBuilder = (op, ctx) => {
   const [out = 0, h = 0, w = 0, inChannels = 0] = shape;
   // TF.js wants [h, w, in, out].
   const filter = ctx.keep(
-    tf.tidy(() =>
-      tf.transpose(tf.tensor4d(ctx.floats(op, 1), [out, h, w, inChannels]), [1, 2, 3, 0]),
-    ),
+    tf.tidy(() => tf.transpose(tf.tensor4d(ctx.floats(op, 1), [out, h, w, inChannels]), [1, 2, 3, 0])),
   ) as tf.Tensor4D;
   const { x, after, ...window } = convolution(op, ctx, o);
   return (env) => after(tf.fused.conv2d({ x: x(env) as tf.Tensor4D, filter, ...window }));
@@ -146,9 +144,7 @@ const depthwiseConv2d: OpBuilder = (op, ctx) => {
     throw new Error(`${op.name} (operator ${op.index}): ${out} filters for ${inputChannels} input channels`);
   }
   // Output channel k = c * multiplier + m, which is TF.js's [h, w, in, multiplier] read row-major.
-  const filter = ctx.keep(
-    tf.tensor4d(ctx.floats(op, 1), [h, w, inputChannels, out / inputChannels]),
-  );
+  const filter = ctx.keep(tf.tensor4d(ctx.floats(op, 1), [h, w, inputChannels, out / inputChannels]));
   const { x, after, ...window } = convolution(op, ctx, o);
   return (env) => after(tf.fused.depthwiseConv2d({ x: x(env) as tf.Tensor4D, filter, ...window }));
 };
