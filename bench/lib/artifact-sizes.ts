@@ -103,6 +103,8 @@ function buildWasmLayer(outDir: string): { dir: string } | { reason: string } {
         'build-TfjsWasmLayer',
         `ARTIFACTS_DIR=${outDir}`,
         `PACKAGES_FROM=${projectPath('node_modules')}`,
+        // The build variable every layer build needs (layer/Makefile refuses to guess the backend).
+        'LAMBDAVISION_BACKEND=wasm',
         // prepare-layer.ts is TypeScript: run it through tsx so Node 20 works too.
         `NODE=${process.execPath} --import tsx`,
       ],
@@ -159,10 +161,18 @@ export async function measureArtifacts(
     ),
   );
 
-  // The model layer holds what the classifier reads: not the ONNX or TFLite twins beside it.
+  // The model layer holds the model as deployed (`modelDir`: its TFLite file's folder when it has one), not
+  // the twins beside it.
   const model: ZipEntry[] = [];
-  walk(modelDir, 'model', model, (rel) => /^model\/(onnx|tflite)(\/|$)/.test(rel) || rel.endsWith('.md'));
-  artifacts.push(measure(`model layer (${path.basename(modelDir)})`, 'deployed', model, options.zip));
+  walk(
+    modelDir,
+    'model',
+    model,
+    (rel) => /^model\/(onnx|tflite|tfjs)(\/|$)/.test(rel) || rel.endsWith('.md'),
+  );
+  const modelName =
+    path.basename(modelDir) === 'tflite' ? path.basename(path.dirname(modelDir)) : path.basename(modelDir);
+  artifacts.push(measure(`model layer (${modelName})`, 'deployed', model, options.zip));
 
   artifacts.push(
     measure(

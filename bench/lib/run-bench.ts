@@ -417,7 +417,10 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
     const zip = PLAN[options.quick ? 'quick' : 'full'].zip;
     log(`artifact sizes${zip ? ' (zipping)' : ' (unzipped only in --quick)'}`);
     const artifacts = await attempt(log, 'artifact sizes', async () => {
-      const { artifacts: items, entry } = await measureArtifacts(options.modelDir, tmpDir, { zip, onnxFile });
+      const { artifacts: items, entry } = await measureArtifacts(options.deployedModelDir, tmpDir, {
+        zip,
+        onnxFile,
+      });
       return { entry, bundleOptions: BUNDLE_OPTIONS_SOURCE, items, zipped: zip };
     });
 
