@@ -4,7 +4,8 @@ import type { Job, JobResult } from './jobs/job-types';
 /**
  * Entry of the child processes the bench spawns (built into one CommonJS file with esbuild, run with plain
  * node like the Lambda bundle). Each job module is imported on demand, so a cold-start child loads only
- * what a cold start needs. Cold starts run from bundles of their own (cold-start-bundles.ts).
+ * what a cold start needs. Cold starts run from bundles of their own (buildColdStartWorkers
+ * in worker-bundle.ts).
  */
 async function run(job: Job): Promise<JobResult> {
   switch (job.kind) {

@@ -62,7 +62,7 @@ function lambdaContext(requestId: string, timeoutMs: number) {
     functionName: name,
     functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION ?? '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${name}`,
-    memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '2048', // the sandbox always sets it
+    memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '1536', // the sandbox always sets it
     awsRequestId: requestId,
     logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME ?? `/aws/lambda/${name}`,
     logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME ?? 'local',

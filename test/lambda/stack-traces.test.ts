@@ -19,7 +19,7 @@ async function fail(): Promise<never> {
 `;
 
 /** Bundles SOURCE (with or without its map), then runs it under mapStackTracesLazily; answers the stack. */
-function stackOf(sourcemap: boolean): { stack: string; mapReadBeforeStack: boolean } {
+function stackOf(sourcemap: boolean, mapText?: string): { stack: string; mapReadBeforeStack: boolean } {
   const dir = tempDir('lambdavision-stack-');
   const source = path.join(dir, 'handler.ts');
   writeFileSync(source, SOURCE);
@@ -33,6 +33,7 @@ function stackOf(sourcemap: boolean): { stack: string; mapReadBeforeStack: boole
     sourcemap,
   });
   const runner = path.join(dir, 'runner.cjs');
+  if (mapText !== undefined) writeFileSync(`${bundle}.map`, mapText);
   const mapper = path.join(dir, 'out', 'mapper.cjs');
   buildSync({ entryPoints: [STACK_TRACES], outfile: mapper, bundle: true, platform: 'node', format: 'cjs' });
   writeFileSync(
@@ -68,6 +69,13 @@ describe('stack traces of the bundled function', () => {
   it('keep the bundle positions when there is no map', () => {
     const { stack } = stackOf(false);
 
+    expect(stack).to.match(/at fail \(.*entry\.js:\d+:\d+\)/);
+  });
+
+  it('keep the bundle positions, and never throw, when the map cannot be read', () => {
+    const { stack } = stackOf(true, '{ not json');
+
+    expect(stack.split('\n')[0]).to.equal('TypeError: bad event');
     expect(stack).to.match(/at fail \(.*entry\.js:\d+:\d+\)/);
   });
 });

@@ -19,7 +19,7 @@ function loadedPackages(): NonNullable<ColdStartResult['loaded']> {
  * A fresh process to its first result: everything is imported dynamically here so the import time is
  * measured (esbuild evaluates a dynamically imported module only when the import runs). Times are
  * milliseconds since the process started, so they include Node's own start-up. One function per engine,
- * so that each engine's bundle (cold-start-bundles.ts) holds only its own pipeline.
+ * so that each engine's bundle (buildColdStartWorkers in worker-bundle.ts) holds only its own pipeline.
  */
 
 export async function coldStartPeer(job: ColdStartJob): Promise<ColdStartResult> {

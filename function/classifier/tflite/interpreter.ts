@@ -128,6 +128,8 @@ export function compileTflite(graph: TfliteGraph): TfliteProgram {
     tf.dispose(kept);
     throw new ModelError(ErrorCode.MODEL_INVALID, `${graph.file}: ${(cause as Error).message}`, { cause });
   }
+  // The weights are in the backend's memory now; kept, the scratch array would live as long as the model.
+  scratch = new Float32Array(0);
 
   // The last operator reading each tensor, so activations are freed as soon as they are used up.
   const lastUse = new Map<number, number>();
