@@ -102,11 +102,21 @@ function headline(results: BenchResults): string[] {
   const costMedium = results.cost.rows.find((r) => r.config === 'ours' && r.scenario === 'medium');
   const costLarge = results.cost.rows.find((r) => r.config === 'ours' && r.scenario === 'large');
   const costSharpLarge = results.cost.rows.find((r) => r.config === 'sharp' && r.scenario === 'large');
+  const sweep =
+    results.sweep && !failed(results.sweep) && !('skipped' in results.sweep) ? results.sweep : undefined;
+  const chosen = sweep?.points.find((p) => p.memoryMb === sweep.chosenMb);
+  if (chosen) {
+    const price = chosen.usdPerMillion.x86_64;
+    out.push(
+      `- **Cost per million images as deployed**, at the sweep's choice of ${chosen.memoryMb} MB under its CPU share: ` +
+        `${usd(price.medium ?? Number.NaN)} (2 MP), ${usd(price.large ?? Number.NaN)} (12 MP) on x86_64 vs ${usd(rekognitionCostPerMillion())} for Rekognition DetectLabels.`,
+    );
+  }
   if (costMedium) {
     out.push(
-      `- **Cost per million images** at 2048 MB: ${usd(costMedium.usdPerMillion)} (2 MP)` +
+      `- **Cost per million images with jimp** (warm, unthrottled, priced at 2048 MB): ${usd(costMedium.usdPerMillion)} (2 MP)` +
         (costLarge ? `, ${usd(costLarge.usdPerMillion)} (12 MP)` : '') +
-        (costSharpLarge ? `, ${usd(costSharpLarge.usdPerMillion)} (12 MP with sharp)` : '') +
+        (costSharpLarge ? `; ${usd(costSharpLarge.usdPerMillion)} for 12 MP with sharp` : '') +
         ` vs ${usd(rekognitionCostPerMillion())} for Rekognition DetectLabels.`,
     );
   }
