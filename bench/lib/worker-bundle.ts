@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { BUNDLE_OPTIONS } from '../../scripts/lib/bundle-options';
 import { projectPath } from './project';
 
@@ -10,25 +10,28 @@ export interface WorkerBundle {
 }
 
 /**
- * Builds the child entry like the Lambda bundle (CommonJS, layer packages external) so children start as a
- * deployed function does: plain node, no TypeScript loader. sharp and onnxruntime-node are native and stay
- * external too.
+ * What every child bundle is built with: like the Lambda bundle (CommonJS, layer packages external), so
+ * children start as a deployed function does, plain node without a TypeScript loader. sharp and
+ * onnxruntime-node are native and stay external too.
  */
-export async function buildWorker(outDir: string): Promise<WorkerBundle> {
-  const file = path.join(outDir, 'bench-worker.cjs');
-  const external = [...BUNDLE_OPTIONS.external, 'sharp', 'onnxruntime-node'];
-  await build({
-    entryPoints: [projectPath('bench', 'lib', 'worker-main.ts')],
-    outfile: file,
+function childOptions(outfile: string): BuildOptions {
+  return {
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: `node${process.versions.node.split('.')[0]}`,
     sourcemap: false,
     minify: false,
-    external,
+    external: [...BUNDLE_OPTIONS.external, 'sharp', 'onnxruntime-node'],
     logLevel: 'error',
-  });
+  };
+}
+
+/** The shared worker: every job, each job module imported on demand (worker-main.ts). */
+export async function buildWorker(outDir: string): Promise<WorkerBundle> {
+  const file = path.join(outDir, 'bench-worker.cjs');
+  await build({ ...childOptions(file), entryPoints: [projectPath('bench', 'lib', 'worker-main.ts')] });
   return { file, nodePath: projectPath('node_modules') };
 }
 
@@ -42,27 +45,18 @@ export type ColdStartBundles = Record<keyof typeof COLD_START_ENTRIES, WorkerBun
  * and every job) it took about 0.25 s of each engine's start here, the peer's included.
  */
 export async function buildColdStartWorkers(outDir: string): Promise<ColdStartBundles> {
-  const external = [...BUNDLE_OPTIONS.external, 'sharp', 'onnxruntime-node'];
   const entries = Object.entries(COLD_START_ENTRIES) as Array<[keyof ColdStartBundles, string]>;
   const built = await Promise.all(
     entries.map(async ([engine, run]) => {
       const file = path.join(outDir, `cold-start-${engine}.cjs`);
       await build({
+        ...childOptions(file),
         stdin: {
           contents: `import { runChild } from './child-entry';\nimport { ${run} } from './jobs/cold-start';\nrunChild(${run});\n`,
           resolveDir: projectPath('bench', 'lib'),
           sourcefile: `cold-start-${engine}.ts`,
           loader: 'ts',
         },
-        outfile: file,
-        bundle: true,
-        platform: 'node',
-        format: 'cjs',
-        target: `node${process.versions.node.split('.')[0]}`,
-        sourcemap: false,
-        minify: false,
-        external,
-        logLevel: 'error',
       });
       return [engine, { file, nodePath: projectPath('node_modules') }] as const;
     }),

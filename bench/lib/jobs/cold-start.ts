@@ -22,61 +22,63 @@ function loadedPackages(): NonNullable<ColdStartResult['loaded']> {
  * so that each engine's bundle (buildColdStartWorkers in worker-bundle.ts) holds only its own pipeline.
  */
 
-export async function coldStartPeer(job: ColdStartJob): Promise<ColdStartResult> {
+/** Times one pipeline from this module's entry to its first result on the job's image. */
+async function firstResult<M, C>(
+  job: ColdStartJob,
+  importIt: () => Promise<M>,
+  load: (module: M) => Promise<C>,
+  classify: (classifier: C, bytes: Buffer) => Promise<{ backend: ColdStartResult['backend']; top1: string }>,
+  reportLoaded: boolean,
+): Promise<ColdStartResult> {
   const entryMs = performance.now();
-  const { loadPeerClassifier } = await import('../peer-classifier');
+  const module = await importIt();
   const importedMs = performance.now();
-  const classifier = await loadPeerClassifier(job.modelDir, job.onnxFile as string);
+  const classifier = await load(module);
   const loadedMs = performance.now();
-  const result = await classifier.classify(readFileSync(job.image));
+  const { backend, top1 } = await classify(classifier, readFileSync(job.image));
+  const firstResultMs = performance.now();
   return {
-    backend: 'onnxruntime',
+    backend,
     entryMs,
     importedMs,
     loadedMs,
-    firstResultMs: performance.now(),
-    top1: result.top1.label,
-    loaded: loadedPackages(),
+    firstResultMs,
+    top1,
+    ...(reportLoaded ? { loaded: loadedPackages() } : {}),
   };
 }
 
-export async function coldStartOnnx(job: ColdStartJob & { engine: 'onnx' }): Promise<ColdStartResult> {
-  const entryMs = performance.now();
-  const { loadOnnxClassifier } = await import('../onnx-classifier');
-  const importedMs = performance.now();
-  const classifier = await loadOnnxClassifier(job.modelDir, job.onnxFile as string, job.threads);
-  const loadedMs = performance.now();
-  const result = await classifier.classify(readFileSync(job.image));
-  return {
-    backend: 'onnxruntime',
-    entryMs,
-    importedMs,
-    loadedMs,
-    firstResultMs: performance.now(),
-    top1: result.top1.label,
-  };
+export function coldStartPeer(job: ColdStartJob): Promise<ColdStartResult> {
+  return firstResult(
+    job,
+    () => import('../peer-classifier'),
+    (m) => m.loadPeerClassifier(job.modelDir, job.onnxFile as string),
+    async (c, bytes) => ({ backend: 'onnxruntime', top1: (await c.classify(bytes)).top1.label }),
+    true,
+  );
 }
 
-export async function coldStartTfjs(job: ColdStartJob & { engine: 'tfjs' }): Promise<ColdStartResult> {
-  const entryMs = performance.now();
-  const { loadClassifier } = await import('../../../function/classifier/index');
-  const importedMs = performance.now();
-  const classifier = await loadClassifier({
-    modelDir: job.modelDir,
-    backend: job.backend,
-    decoder: job.decoder,
-  });
-  const loadedMs = performance.now();
-  const result = await classifier.classify(readFileSync(job.image), { topK: 1 });
-  return {
-    backend: classifier.backend,
-    entryMs,
-    importedMs,
-    loadedMs,
-    firstResultMs: performance.now(),
-    top1: result.predictions[0]?.label ?? '',
-    loaded: loadedPackages(),
-  };
+export function coldStartOnnx(job: ColdStartJob & { engine: 'onnx' }): Promise<ColdStartResult> {
+  return firstResult(
+    job,
+    () => import('../onnx-classifier'),
+    (m) => m.loadOnnxClassifier(job.modelDir, job.onnxFile as string, job.threads),
+    async (c, bytes) => ({ backend: 'onnxruntime', top1: (await c.classify(bytes)).top1.label }),
+    false,
+  );
+}
+
+export function coldStartTfjs(job: ColdStartJob & { engine: 'tfjs' }): Promise<ColdStartResult> {
+  return firstResult(
+    job,
+    () => import('../../../function/classifier/index'),
+    (m) => m.loadClassifier({ modelDir: job.modelDir, backend: job.backend, decoder: job.decoder }),
+    async (c, bytes) => ({
+      backend: c.backend,
+      top1: (await c.classify(bytes, { topK: 1 })).predictions[0]?.label ?? '',
+    }),
+    true,
+  );
 }
 
 /** Any engine's cold start, for the shared worker (its bundle holds every engine). */
