@@ -64,44 +64,45 @@ describe('npm run backfill: arguments', () => {
   });
 });
 
-/** Uploads `count` of the shared test photos in turn as `<prefix>NN <name>`; returns their keys. */
-async function uploadTestPhotos(
-  client: S3Client,
-  bucket: string,
-  prefix: string,
-  count: number,
-  images: string,
-): Promise<string[]> {
-  const names = ['parrot.jpg', 'hot_dog.jpg', 'bird.bmp', 'cat.bmp', 'grace_hopper.bmp'];
-  const keys: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const name = names[i % names.length] as string;
-    const key = `${prefix}${String(i).padStart(2, '0')} ${name}`;
-    await client.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(path.join(images, name)) }),
-    );
-    keys.push(key);
-  }
-  return keys;
+const BUCKET = 'lambdavision';
+
+interface PhotosInLocalS3 {
+  s3: LocalS3;
+  client: S3Client;
+  modelDir: string;
+  /** The uploaded keys, in upload order. */
+  keys: string[];
+}
+
+/**
+ * For the describe block it is called in: a local S3 server holding `count` of the shared test photos in
+ * turn as `<prefix>NN <name>`, and the real model; started before its tests, closed after them.
+ */
+function photosInLocalS3(prefix: string, count: number): PhotosInLocalS3 {
+  const photos = { keys: [] as string[] } as PhotosInLocalS3;
+  before(async function () {
+    photos.modelDir = requireShared(this, realModelDir());
+    const images = requireShared(this, testImagesDir());
+    photos.s3 = await startLocalS3({ buckets: [BUCKET] });
+    photos.client = photos.s3.client();
+    const names = ['parrot.jpg', 'hot_dog.jpg', 'bird.bmp', 'cat.bmp', 'grace_hopper.bmp'];
+    for (let i = 0; i < count; i++) {
+      const name = names[i % names.length] as string;
+      const key = `${prefix}${String(i).padStart(2, '0')} ${name}`;
+      await photos.client.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: readFileSync(path.join(images, name)) }),
+      );
+      photos.keys.push(key);
+    }
+  });
+  after(async () => {
+    await photos.s3?.close();
+  });
+  return photos;
 }
 
 describe('npm run backfill: Ctrl-C mid-run, then again, over a local S3 server with the real model', () => {
-  let s3: LocalS3;
-  let client: S3Client;
-  let modelDir: string;
-  const BUCKET = 'lambdavision';
-  const keys: string[] = [];
-
-  before(async function () {
-    modelDir = requireShared(this, realModelDir());
-    const images = requireShared(this, testImagesDir());
-    s3 = await startLocalS3({ buckets: [BUCKET] });
-    client = s3.client();
-    keys.push(...(await uploadTestPhotos(client, BUCKET, 'uploads/backfill/', 16, images)));
-  });
-  after(async () => {
-    await s3?.close();
-  });
+  const photos = photosInLocalS3('uploads/backfill/', 16);
 
   /**
    * The real entry as `npx lambdavision backfill` runs it: the bin, in a process group of its own so that
@@ -117,7 +118,14 @@ describe('npm run backfill: Ctrl-C mid-run, then again, over a local S3 server w
       [
         path.join(PROJECT_ROOT, 'bin', 'lambdavision.js'),
         'backfill',
-        ...['--prefix', 'uploads/backfill/', '--endpoint-url', s3.endpoint, '--model', modelDir],
+        ...[
+          '--prefix',
+          'uploads/backfill/',
+          '--endpoint-url',
+          photos.s3.endpoint,
+          '--model',
+          photos.modelDir,
+        ],
         ...['--concurrency', '1'],
       ],
       {
@@ -164,7 +172,7 @@ describe('npm run backfill: Ctrl-C mid-run, then again, over a local S3 server w
       }, reject);
     });
     const stopped = await first.done;
-    const midway = await resultStates(client, BUCKET, 'uploads/backfill/');
+    const midway = await resultStates(photos.client, BUCKET, 'uploads/backfill/');
     const second = await backfill().done;
 
     // Assess: the interrupted run
@@ -184,8 +192,8 @@ describe('npm run backfill: Ctrl-C mid-run, then again, over a local S3 server w
     expect(second.err).to.match(/[\d.]+ images\/s/);
 
     // every object has exactly one current result, with the right top class
-    const { states, orphans } = await resultStates(client, BUCKET, 'uploads/backfill/');
-    expect(Object.keys(states)).to.deep.equal(keys);
+    const { states, orphans } = await resultStates(photos.client, BUCKET, 'uploads/backfill/');
+    expect(Object.keys(states)).to.deep.equal(photos.keys);
     expect(Object.values(states)).to.deep.equal(Array(16).fill('current'));
     expect(orphans).to.deep.equal([]);
     const parrot = lines(stopped.out + second.out, 'classified').find((l) => l.includes('00 parrot.jpg'));
@@ -194,29 +202,21 @@ describe('npm run backfill: Ctrl-C mid-run, then again, over a local S3 server w
 });
 
 describe('npm run backfill --jobs 2: two workers, one model each, over a local S3 server', () => {
-  let s3: LocalS3;
-  let client: S3Client;
-  let modelDir: string;
-  const BUCKET = 'lambdavision';
-  const keys: string[] = [];
-
-  before(async function () {
-    modelDir = requireShared(this, realModelDir());
-    const images = requireShared(this, testImagesDir());
-    s3 = await startLocalS3({ buckets: [BUCKET] });
-    client = s3.client();
-    keys.push(...(await uploadTestPhotos(client, BUCKET, 'uploads/jobs/', 10, images)));
-  });
-  after(async () => {
-    await s3?.close();
-  });
+  const photos = photosInLocalS3('uploads/jobs/', 10);
 
   it('writes every result once, each current, with the right classes', async function () {
     // Two workers each load the real model, then classify 10 photos.
     this.timeout(180_000);
     // Act
     const { io, out, err } = captureIo();
-    const argv = ['--prefix', 'uploads/jobs/', '--endpoint-url', s3.endpoint, '--model', modelDir];
+    const argv = [
+      '--prefix',
+      'uploads/jobs/',
+      '--endpoint-url',
+      photos.s3.endpoint,
+      '--model',
+      photos.modelDir,
+    ];
     const status = await runBackfill([...argv, '--jobs', '2', '--no-progress'], io);
     // Assess
     expect(status, err()).to.equal(0);
@@ -224,8 +224,8 @@ describe('npm run backfill --jobs 2: two workers, one model each, over a local S
     const classified = out()
       .split('\n')
       .filter((line) => line.startsWith('classified\t'));
-    expect(classified.map((line) => line.split('\t')[1]).sort()).to.deep.equal(keys);
-    const { states, orphans } = await resultStates(client, BUCKET, 'uploads/jobs/');
+    expect(classified.map((line) => line.split('\t')[1]).sort()).to.deep.equal(photos.keys);
+    const { states, orphans } = await resultStates(photos.client, BUCKET, 'uploads/jobs/');
     expect(Object.values(states)).to.deep.equal(Array(10).fill('current'));
     expect(orphans).to.deep.equal([]);
     const parrots = classified.filter((line) => line.includes('parrot.jpg'));
