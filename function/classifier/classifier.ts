@@ -1,5 +1,4 @@
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { type BackendChoice, type BackendName, selectBackend } from './backend';
 import { decodeWithJimp } from './decode-jimp';
 import { loadSharpDecoder } from './decode-sharp';
@@ -22,6 +21,7 @@ import { loadPredictor } from './model-formats';
 import { checkNumber, checkOption, OPTION_RULES } from './options';
 import type { ModelFacts, Predictor } from './predictor';
 import { type Normalization, type PreprocessSpec, type ResizeMode, toInputTensor } from './preprocess';
+import { tf } from './tfjs-core';
 import { detectOutputKind, type OutputKind, type Prediction, topK } from './top-k';
 
 export interface ClassifierOptions {

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { ErrorCode, ModelError } from './errors';
 import type { HeadManifest } from './manifest';
 import { l2Normalize, type Neighbours, neighbourProbabilities } from './neighbours';
 import type { Predictor } from './predictor';
+import { tf } from './tfjs-core';
 
 /** Floats the weights file must hold for this head, in the order the manifest documents. */
 export function headWeightCount(head: HeadManifest): number {

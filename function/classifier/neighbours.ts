@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { tf } from './tfjs-core';
 
 export interface Neighbours {
   /** [exemplars, size], rows L2-normalised. */

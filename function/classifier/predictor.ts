@@ -1,6 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { ErrorCode, ModelError } from './errors';
 import type { LabelSource } from './labels';
+import { tf } from './tfjs-core';
 
 /**
  * Facts a model file states about itself (TFLite quantization parameters and metadata): used where the

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { type FittedImage, isFitted, type RgbaImage } from './decoder';
+import { tf } from './tfjs-core';
 
 export type ResizeMode = 'center-crop' | 'stretch';
 

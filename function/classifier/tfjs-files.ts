@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type * as tf from '@tensorflow/tfjs-core';
-import { io } from '@tensorflow/tfjs-core';
 import { ErrorCode, ModelError } from './errors';
+import { tf } from './tfjs-core';
 
 /** Reads a JSON file; a missing file is MODEL_NOT_FOUND, bad JSON MODEL_INVALID, both naming the file. */
 export async function readJson(file: string): Promise<unknown> {
@@ -45,7 +44,7 @@ const DTYPE_BYTES: Record<string, number> = {
 };
 
 /** Bytes a weight takes on disk: quantized weights are stored in their quantization dtype. */
-function storedBytes(spec: io.WeightsManifestEntry): number {
+function storedBytes(spec: tf.io.WeightsManifestEntry): number {
   const elements = spec.shape.reduce((a, b) => a * b, 1);
   const dtype = spec.quantization?.dtype ?? spec.dtype;
   const bytes = DTYPE_BYTES[dtype];
@@ -71,8 +70,8 @@ export function fileSystemHandler(modelJsonPath: string): tf.io.IOHandler {
           `${modelJsonPath} lacks modelTopology or weightsManifest: not a TensorFlow.js model`,
         );
       }
-      return io.getModelArtifactsForJSON(json, async (manifest) => {
-        const specs: io.WeightsManifestEntry[] = [];
+      return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
+        const specs: tf.io.WeightsManifestEntry[] = [];
         const buffers: Buffer[] = [];
         for (const group of manifest) {
           const groupBuffers: Buffer[] = [];
