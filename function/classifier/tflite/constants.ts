@@ -93,6 +93,48 @@ export function constantValues(tensor: TfliteTensor, into?: Float32Array): Float
   return out;
 }
 
+/**
+ * Writes a constant's float values into `into` (its first `valueCount` elements), dequantized as
+ * constantValues does. With `transpose`, the first dimension moves last ([rows, ...rest] becomes
+ * [...rest, rows]): TFLite stores conv filters as [out, h, w, in] and fully-connected weights as
+ * [out, in], and TF.js wants [h, w, in, out] and [in, out]. Dequantizing and moving in one pass, a tile at
+ * a time, writes each weight once, where it will live, with no copy in the file's layout.
+ */
+export function dequantizeInto(tensor: TfliteTensor, into: Float32Array, transpose = false): void {
+  const rows = tensor.shape[0] ?? 1;
+  const q = tensor.quantization;
+  if (!transpose || rows <= 1) {
+    constantValues(tensor, into);
+    return;
+  }
+  if (!tensor.data) throw new Error(`tensor "${tensor.name}" is not a constant`);
+  const perRow = q && q.scale.length > 1 && q.axis === 0;
+  // Quantized along another dimension (not what TFLite's converter writes for these ops): in file order
+  // first, then moved.
+  const raw: ArrayLike<number> =
+    q && q.scale.length > 1 && !perRow ? constantValues(tensor) : rawValues(tensor, tensor.data);
+  const dequantized = !q || raw instanceof Float32Array;
+  if (!dequantized && q && perRow && q.scale.length !== rows) {
+    throw new Error(`constant "${tensor.name}" has ${q.scale.length} scales for its ${rows} rows`);
+  }
+  const cols = raw.length / rows;
+  const out = into.subarray(0, raw.length);
+  const TILE = 64;
+  for (let r0 = 0; r0 < rows; r0 += TILE) {
+    const r1 = Math.min(rows, r0 + TILE);
+    for (let c0 = 0; c0 < cols; c0 += TILE) {
+      const c1 = Math.min(cols, c0 + TILE);
+      for (let r = r0; r < r1; r++) {
+        const k = dequantized ? 0 : perRow ? r : 0;
+        const scale = dequantized ? 1 : (q?.scale[k] ?? 1);
+        const zero = dequantized ? 0 : (q?.zeroPoint[k] ?? 0);
+        const base = r * cols;
+        for (let c = c0; c < c1; c++) out[c * rows + r] = scale * ((raw[base + c] as number) - zero);
+      }
+    }
+  }
+}
+
 /** The float range a quantized input tensor accepts: its integer range dequantized. */
 export function quantizedRange(tensor: TfliteTensor): [number, number] | undefined {
   const q = tensor.quantization;

@@ -1,6 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { ErrorCode, ModelError } from '../errors';
-import { constantValues, valueCount } from './constants';
+import { tf } from '../tfjs-core';
+import { constantValues, dequantizeInto, valueCount } from './constants';
 import { BuiltinOperator } from './generated/tflite-schema';
 import { type BuildContext, type Env, type Kernel, OPS, type Ref } from './ops';
 import type { TfliteGraph, TfliteOperator } from './read-model';
@@ -42,18 +42,41 @@ function findHead(graph: TfliteGraph): { tensor: number; before: number } | unde
   return isHead && tensor !== undefined ? { tensor, before: op.index } : undefined;
 }
 
+/** The wasm backend's own way to make a tensor, as its kernels do: memory in its heap, and a view of it. */
+interface HeapBackend {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+}
+
+/**
+ * A float tensor whose values `fill` writes. On wasm they are written straight into the backend's memory:
+ * `tf.tensor(values)` would copy an array made first, and that array, in new memory each time, is as big
+ * as the model's weights (14 MB for MobileNet v2, about 50 ms of page faults at a cold start here).
+ */
+function floatTensor(shape: number[], fill: (into: Float32Array) => void): tf.Tensor {
+  const backend = tf.backend() as Partial<HeapBackend> & tf.KernelBackend;
+  if (tf.getBackend() === 'wasm' && backend.makeOutput && backend.typedArrayFromHeap) {
+    const info = backend.makeOutput(shape, 'float32');
+    try {
+      // The view is used before anything else can grow the heap (which would detach it).
+      fill(backend.typedArrayFromHeap(info));
+    } catch (error) {
+      backend.disposeData(info.dataId);
+      throw error;
+    }
+    return tf.engine().makeTensorFromTensorInfo(info);
+  }
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  fill(values);
+  return tf.tensor(values, shape);
+}
+
 /**
  * Compiles the graph into TF.js calls once: every operator becomes a closure over its prepared weights
  * (transposed and dequantized at load). Unsupported operators fail here, naming the op and the file.
  */
 export function compileTflite(graph: TfliteGraph): TfliteProgram {
   const kept: tf.Tensor[] = [];
-  // The wasm backend copies a tensor's values into its own memory when the tensor is made, so there one
-  // array serves every weight in turn. A fresh array per weight touches as much new memory as the model
-  // holds (14 MB for MobileNet v2) and makes the garbage collector run: about 0.1 s of a cold start
-  // here. Other backends may keep the array they were given, so they get their own.
-  const reuse = tf.getBackend() === 'wasm';
-  let scratch = new Float32Array(0);
   const constants = new Map<number, tf.Tensor>();
   const inputIndex = graph.inputs[0] as number;
 
@@ -80,14 +103,13 @@ export function compileTflite(graph: TfliteGraph): TfliteProgram {
     values(op, position) {
       return constantValues(ctx.tensor(op.inputs[position] ?? -1));
     },
-    floats(op, position) {
+    weight(op, position, shape, transpose = false) {
       const tensor = ctx.tensor(op.inputs[position] ?? -1);
-      if (reuse) {
-        const count = valueCount(tensor);
-        if (scratch.length < count) scratch = new Float32Array(count);
+      const count = valueCount(tensor);
+      if (shape.reduce((a, b) => a * b, 1) !== count) {
+        throw new Error(`${op.name} (operator ${op.index}): ${count} values do not make shape [${shape}]`);
       }
-      const values = constantValues(tensor, reuse ? scratch : undefined);
-      return values instanceof Float32Array ? values : new Float32Array(values);
+      return ctx.keep(floatTensor(shape, (into) => dequantizeInto(tensor, into, transpose)));
     },
     keep(tensor) {
       kept.push(tensor);
@@ -128,8 +150,6 @@ export function compileTflite(graph: TfliteGraph): TfliteProgram {
     tf.dispose(kept);
     throw new ModelError(ErrorCode.MODEL_INVALID, `${graph.file}: ${(cause as Error).message}`, { cause });
   }
-  // The weights are in the backend's memory now; kept, the scratch array would live as long as the model.
-  scratch = new Float32Array(0);
 
   // The last operator reading each tensor, so activations are freed as soon as they are used up.
   const lastUse = new Map<number, number>();

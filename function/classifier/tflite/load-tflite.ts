@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import * as tf from '@tensorflow/tfjs-core';
 import { ErrorCode, ModelError } from '../errors';
 import type { ModelFacts, Predictor } from '../predictor';
+import { tf } from '../tfjs-core';
 import { quantizedRange } from './constants';
 import { TensorType } from './generated/tflite-schema';
 import { compileTflite } from './interpreter';

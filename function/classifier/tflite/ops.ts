@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { tf } from '../tfjs-core';
+import { valueCount } from './constants';
 import {
   ActivationFunctionType,
   AddOptions,
@@ -32,8 +33,11 @@ export interface BuildContext {
   has(op: TfliteOperator, position: number): boolean;
   /** A constant input's values (dequantized floats, or integers for shapes and axes). */
   values(op: TfliteOperator, position: number): Float32Array | Int32Array;
-  /** A constant input's values as floats, valid until the next call: make the tensor from them at once. */
-  floats(op: TfliteOperator, position: number): Float32Array;
+  /**
+   * A constant input as a float tensor of `shape`, kept for the model's lifetime. With `transpose`, the
+   * file's first dimension moves last ([out, ...rest] to [...rest, out]).
+   */
+  weight(op: TfliteOperator, position: number, shape: number[], transpose?: boolean): tf.Tensor;
   /** Keeps a tensor made at load for the model's lifetime (disposed with the model). */
   keep<T extends tf.Tensor>(tensor: T): T;
 }
@@ -90,7 +94,7 @@ const padding = (p: Padding | undefined): 'same' | 'valid' => (p === Padding.VAL
 
 function bias(op: TfliteOperator, ctx: BuildContext, position: number): tf.Tensor1D | undefined {
   if (!ctx.has(op, position)) return undefined;
-  return ctx.keep(tf.tensor1d(ctx.floats(op, position)));
+  return ctx.weight(op, position, [valueCount(ctx.tensor(op.inputs[position] as number))]) as tf.Tensor1D;
 }
 
 function requireConstant(op: TfliteOperator, ctx: BuildContext, position: number, what: string): void {
@@ -128,9 +132,7 @@ const conv2d: OpBuilder = (op, ctx) => {
   const shape = ctx.tensor(op.inputs[1] as number).shape; // [out, h, w, in]
   const [out = 0, h = 0, w = 0, inChannels = 0] = shape;
   // TF.js wants [h, w, in, out].
-  const filter = ctx.keep(
-    tf.tidy(() => tf.transpose(tf.tensor4d(ctx.floats(op, 1), [out, h, w, inChannels]), [1, 2, 3, 0])),
-  ) as tf.Tensor4D;
+  const filter = ctx.weight(op, 1, [h, w, inChannels, out], true) as tf.Tensor4D;
   const { x, after, ...window } = convolution(op, ctx, o);
   return (env) => after(tf.fused.conv2d({ x: x(env) as tf.Tensor4D, filter, ...window }));
 };
@@ -144,7 +146,7 @@ const depthwiseConv2d: OpBuilder = (op, ctx) => {
     throw new Error(`${op.name} (operator ${op.index}): ${out} filters for ${inputChannels} input channels`);
   }
   // Output channel k = c * multiplier + m, which is TF.js's [h, w, in, multiplier] read row-major.
-  const filter = ctx.keep(tf.tensor4d(ctx.floats(op, 1), [h, w, inputChannels, out / inputChannels]));
+  const filter = ctx.weight(op, 1, [h, w, inputChannels, out / inputChannels]) as tf.Tensor4D;
   const { x, after, ...window } = convolution(op, ctx, o);
   return (env) => after(tf.fused.depthwiseConv2d({ x: x(env) as tf.Tensor4D, filter, ...window }));
 };
@@ -154,9 +156,7 @@ const fullyConnected: OpBuilder = (op, ctx) => {
   requireConstant(op, ctx, 1, 'weight');
   const [units = 0, depth = 0] = ctx.tensor(op.inputs[1] as number).shape; // [out, in]
   // Transposed once at load to [in, out], so each call is a plain matMul.
-  const weights = ctx.keep(
-    tf.tidy(() => tf.transpose(tf.tensor2d(ctx.floats(op, 1), [units, depth]))),
-  ) as tf.Tensor2D;
+  const weights = ctx.weight(op, 1, [depth, units], true) as tf.Tensor2D;
   const b = bias(op, ctx, 2);
   const x = ctx.input(op, 0);
   const keepDims = o?.keepNumDims() ?? false;
