@@ -133,7 +133,7 @@ export async function measureArtifacts(
   const bundle: ZipEntry[] = [];
   walk(outDir, '', bundle, () => false);
   const artifacts: Artifact[] = [
-    measure('function bundle (index.js + source map)', 'deployed', bundle, options.zip),
+    measure('function bundle (entry.js, jimp-codecs.cjs, source maps)', 'deployed', bundle, options.zip),
   ];
 
   const tfjs = LAYER_PROVIDED.filter((p) => existsSync(path.join(nodeModules, p)));

@@ -1,6 +1,11 @@
 import path from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
-import { BUNDLE_OPTIONS } from '../../scripts/lib/bundle-options';
+import {
+  BUNDLE_OPTIONS,
+  JIMP_CODECS_ENTRY,
+  JIMP_CODECS_OUTPUT,
+  separateJimpCodecs,
+} from '../../scripts/lib/bundle-options';
 import { projectPath } from './project';
 
 export interface WorkerBundle {
@@ -12,11 +17,13 @@ export interface WorkerBundle {
 /**
  * What every child bundle is built with: like the Lambda bundle (CommonJS, layer packages external), so
  * children start as a deployed function does, plain node without a TypeScript loader. sharp and
- * onnxruntime-node are native and stay external too.
+ * onnxruntime-node are native and stay external too. jimp's codecs are required from the file beside the
+ * bundle, as in the function (buildJimpCodecs).
  */
 function childOptions(outfile: string): BuildOptions {
   return {
     outfile,
+    plugins: [separateJimpCodecs],
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -28,9 +35,16 @@ function childOptions(outfile: string): BuildOptions {
   };
 }
 
+/** jimp's codecs beside the child bundles in `outDir`, as the function's build writes them beside entry.js. */
+async function buildJimpCodecs(outDir: string): Promise<void> {
+  const { plugins: _, ...options } = childOptions(path.join(outDir, JIMP_CODECS_OUTPUT));
+  await build({ ...options, entryPoints: [projectPath(JIMP_CODECS_ENTRY)] });
+}
+
 /** The shared worker: every job, each job module imported on demand (worker-main.ts). */
 export async function buildWorker(outDir: string): Promise<WorkerBundle> {
   const file = path.join(outDir, 'bench-worker.cjs');
+  await buildJimpCodecs(outDir);
   await build({ ...childOptions(file), entryPoints: [projectPath('bench', 'lib', 'worker-main.ts')] });
   return { file, nodePath: projectPath('node_modules') };
 }
@@ -46,6 +60,7 @@ export type ColdStartBundles = Record<keyof typeof COLD_START_ENTRIES, WorkerBun
  */
 export async function buildColdStartWorkers(outDir: string): Promise<ColdStartBundles> {
   const entries = Object.entries(COLD_START_ENTRIES) as Array<[keyof ColdStartBundles, string]>;
+  await buildJimpCodecs(outDir);
   const built = await Promise.all(
     entries.map(async ([engine, run]) => {
       const file = path.join(outDir, `cold-start-${engine}.cjs`);

@@ -22,20 +22,14 @@ let codecs: Promise<Map<string, Codec>> | undefined;
  * format the probe verified. Jimp.fromBuffer would sniff the type again (and refuses APNG, which it
  * tells apart from PNG, and TIFF-based camera raws) and parse EXIF with a second, unguarded parser.
  * They are jimp's default formats, imported from their own packages rather than from `jimp`, whose
- * image-editing plugins would be 2.5 MB of the function bundle; and imported on the first image they
- * decode, since with the sharp decoder attached most functions never do.
+ * image-editing plugins would be 2.5 MB of the function bundle; and imported (jimp-codecs.ts, a file of
+ * its own in the Lambda build) on the first image they decode, since with the sharp decoder attached most
+ * functions never do.
  */
 async function codecFor(name: string, hooks: JimpHooks<Dimensions> | undefined): Promise<Codec> {
-  codecs ??= Promise.all([
-    import('@jimp/js-bmp'),
-    import('@jimp/js-gif'),
-    import('@jimp/js-jpeg'),
-    import('@jimp/js-png'),
-    import('@jimp/js-tiff'),
-  ]).then(([bmp, gif, jpeg, png, tiff]) => {
-    const formats = [bmp.default, bmp.msBmp, gif.default, jpeg.default, png.default, tiff.default];
-    return new Map((formats as Array<() => Codec>).map((make) => make()).map((c) => [c.mime, c]));
-  });
+  codecs ??= import('./jimp-codecs').then(
+    ({ jimpCodecs }) => new Map((jimpCodecs() as Codec[]).map((c) => [c.mime, c])),
+  );
   const codec = hooks && (await codecs).get(hooks.mime);
   if (!codec?.decode) throw new ImageError(ErrorCode.UNSUPPORTED_FORMAT, `no decoder for ${name}`);
   return codec;

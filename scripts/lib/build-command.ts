@@ -7,7 +7,7 @@ const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
 export const buildCommand = defineCommand({
   name: 'build',
   description:
-    'Builds the Lambda bundle into dist/function (entry.js + entry.js.map) with esbuild, as SAM does, and prints its sizes and largest inputs.',
+    'Builds the Lambda bundle into dist/function (entry.js, jimp-codecs.js and their maps) with esbuild, as SAM does, and prints its sizes and largest inputs.',
   options: {},
   exitCodes: { 1: 'the build failed' },
   async run(_args, io) {
@@ -15,8 +15,8 @@ export const buildCommand = defineCommand({
     const rel = (p: string) => path.relative(PROJECT_ROOT, p);
     const say = (line: string) => io.stdout.write(`${line}\n`);
     say(`built ${rel(bundle.file)} in ${Math.round(bundle.ms)} ms`);
-    say(`  ${rel(bundle.file)}      ${kib(bundle.bytes)}`);
-    say(`  ${rel(bundle.file)}.map  ${kib(bundle.mapBytes)}`);
+    for (const { name, bytes } of bundle.files)
+      say(`  ${rel(path.join(bundle.dir, name)).padEnd(36)} ${kib(bytes)}`);
     say('  largest inputs:');
     for (const { name, bytes } of bundle.inputs.slice(0, 8)) say(`    ${name.padEnd(36)} ${kib(bytes)}`);
     return 0;

@@ -1,4 +1,5 @@
-import type { BuildOptions } from 'esbuild';
+import path from 'node:path';
+import type { BuildOptions, Plugin } from 'esbuild';
 import { TEMPLATE_DEFAULT_MEMORY_MB } from './memory-for-pixels';
 
 /**
@@ -15,6 +16,37 @@ export const FUNCTION_ENTRY = 'function/lambda/entry.ts';
  */
 export const FUNCTION_OUTPUT = 'entry.js';
 export const FUNCTION_HANDLER = 'entry.handler';
+
+/**
+ * jimp's codecs, built into a file of their own beside entry.js and required on the first image jimp
+ * decodes (function/classifier/jimp-codecs.ts says why).
+ */
+export const JIMP_CODECS_ENTRY = 'function/classifier/jimp-codecs.ts';
+// .cjs: CommonJS whatever package.json is beside it.
+export const JIMP_CODECS_OUTPUT = 'jimp-codecs.cjs';
+
+/** Every file of the function's artifact: what `sam build` puts in the task folder. */
+export const FUNCTION_FILES = [
+  FUNCTION_OUTPUT,
+  `${FUNCTION_OUTPUT}.map`,
+  JIMP_CODECS_OUTPUT,
+  `${JIMP_CODECS_OUTPUT}.map`,
+] as const;
+
+/**
+ * Keeps decode-jimp.ts's `import('./jimp-codecs')` a require of the file built beside the bundle. esbuild
+ * cannot split a CommonJS bundle: without this, the codecs would be parsed at every start.
+ */
+export const separateJimpCodecs: Plugin = {
+  name: 'separate-jimp-codecs',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/jimp-codecs$/ }, (args) =>
+      args.importer.endsWith(`${path.sep}decode-jimp.ts`)
+        ? { path: `./${JIMP_CODECS_OUTPUT}`, external: true }
+        : undefined,
+    );
+  },
+};
 
 /** The memory the local runs report: template.yaml's MemorySize default. */
 export const SANDBOX_MEMORY_MB = TEMPLATE_DEFAULT_MEMORY_MB;
@@ -47,20 +79,35 @@ export const BUNDLE_OPTIONS = {
   // File and line need only the mappings; the sources' text would only make the map bigger to read.
   sourcesContent: false,
   minify: false,
+  // import() of a file outside the bundle (jimp's codecs) becomes require(), as for the layer packages.
+  supported: { 'dynamic-import': false },
   external: [...LAYER_PROVIDED],
 } as const satisfies BuildOptions;
 
-/** Full options to build the function into `outdir` (entry.js and entry.js.map). */
+/** Full options to build the function's entry into `outdir` (entry.js and entry.js.map). */
 export function functionBuildOptions(projectRoot: string, outdir: string): BuildOptions {
   return {
     ...BUNDLE_OPTIONS,
     external: [...BUNDLE_OPTIONS.external],
     absWorkingDir: projectRoot,
     entryPoints: [FUNCTION_ENTRY],
-    outfile: `${outdir}/${FUNCTION_OUTPUT}`,
+    outfile: path.join(outdir, FUNCTION_OUTPUT),
+    plugins: [separateJimpCodecs],
     metafile: true,
     logLevel: 'warning',
     // module-require.ts only reaches import.meta where `require` is missing, never in this CJS bundle.
     logOverride: { 'empty-import-meta': 'silent' },
+  };
+}
+
+/** Full options to build jimp's codecs beside the entry (jimp-codecs.cjs and its map). */
+export function jimpCodecsBuildOptions(projectRoot: string, outdir: string): BuildOptions {
+  return {
+    ...BUNDLE_OPTIONS,
+    external: [...BUNDLE_OPTIONS.external],
+    absWorkingDir: projectRoot,
+    entryPoints: [JIMP_CODECS_ENTRY],
+    outfile: path.join(outdir, JIMP_CODECS_OUTPUT),
+    logLevel: 'warning',
   };
 }

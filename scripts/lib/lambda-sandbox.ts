@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FUNCTION_HANDLER, FUNCTION_OUTPUT, LAYER_PROVIDED, SANDBOX_MEMORY_MB } from './bundle-options';
+import { FUNCTION_FILES, FUNCTION_HANDLER, LAYER_PROVIDED, SANDBOX_MEMORY_MB } from './bundle-options';
 import { PROJECT_ROOT } from './function-bundle';
 import type { RuntimeOutcome } from './lambda-runtime';
 import { TEMPLATE_DEFAULT_MAX_PIXELS } from './memory-for-pixels';
@@ -29,7 +29,7 @@ export async function createSandbox(bundleDir: string): Promise<Sandbox> {
   const taskRoot = path.join(root, 'var', 'task');
   const nodePath = path.join(root, 'opt', 'nodejs', 'node_modules');
   await mkdir(taskRoot, { recursive: true });
-  for (const file of [FUNCTION_OUTPUT, `${FUNCTION_OUTPUT}.map`]) {
+  for (const file of FUNCTION_FILES) {
     await copyFile(path.join(bundleDir, file), path.join(taskRoot, file));
   }
   for (const name of LAYER_PROVIDED) {

@@ -18,7 +18,7 @@ const KEY = 'uploads/my+photo 1.jpg';
 const RESULT_KEY = `results/${KEY}.json`;
 
 /**
- * The built bundle as Lambda runs it: Node 24, a task folder holding only entry.js(.map), the tfjs
+ * The built bundle as Lambda runs it: Node 24, a task folder holding only the built files, the tfjs
  * packages on NODE_PATH as the layer provides them, the handler loaded with require at init.
  */
 describe('the built Lambda bundle under Node 24', () => {
@@ -56,6 +56,12 @@ describe('the built Lambda bundle under Node 24', () => {
     expect(code).to.include('require("@tensorflow/tfjs-core")');
     expect(code).not.to.match(/node_modules\/@tensorflow\/tfjs-core\//);
     expect(code).to.match(/\/\/# sourceMappingURL=entry\.js\.map\s*$/);
+    // jimp's codecs are a file of their own, loaded on the first image jimp decodes.
+    expect(code).to.include('require("./jimp-codecs.cjs")');
+    expect(code).not.to.match(/node_modules\/jpeg-js\//);
+    expect(readFileSync(path.join(bundle.dir, 'jimp-codecs.cjs'), 'utf8')).to.match(
+      /node_modules\/jpeg-js\//,
+    );
     // Mappings to the TypeScript files, without their text: stack traces need only file and line (the
     // test below), and a smaller map is parsed faster at init.
     const map = JSON.parse(readFileSync(`${bundle.file}.map`, 'utf8')) as {

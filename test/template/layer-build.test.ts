@@ -14,7 +14,7 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { Jimp } from 'jimp';
 import { formatMiB, LAMBDA_UNZIPPED_LIMIT_BYTES, treeSize } from '../../layer/prepare-layer';
-import { FUNCTION_OUTPUT } from '../../scripts/lib/bundle-options';
+import { FUNCTION_FILES } from '../../scripts/lib/bundle-options';
 import { type BuiltBundle, buildFunctionBundle } from '../../scripts/lib/function-bundle';
 import { invokeInSandbox, LAMBDA_NODE, type Sandbox } from '../../scripts/lib/lambda-sandbox';
 import { type LocalS3, startLocalS3 } from '../../scripts/lib/local-s3';
@@ -219,7 +219,7 @@ describe('layer/Makefile targets run into a temporary ARTIFACTS_DIR', function (
     bundle = await buildFunctionBundle(tempDir('lambdavision-function-'));
     const functionBytes = treeSize(bundle.dir);
     sizes.push({
-      artifact: `ClassifierFunction (${FUNCTION_OUTPUT} + map)`,
+      artifact: `ClassifierFunction (${FUNCTION_FILES.join(', ')})`,
       bytes: functionBytes,
       zipped: zippedBytes(bundle.dir),
     });
@@ -243,8 +243,7 @@ describe('layer/Makefile targets run into a temporary ARTIFACTS_DIR', function (
       const root = tempDir('lambdavision-lambda-');
       const taskRoot = path.join(root, 'var', 'task');
       mkdirSync(taskRoot, { recursive: true });
-      for (const file of [FUNCTION_OUTPUT, `${FUNCTION_OUTPUT}.map`])
-        copyFileSync(path.join(bundle.dir, file), path.join(taskRoot, file));
+      for (const file of FUNCTION_FILES) copyFileSync(path.join(bundle.dir, file), path.join(taskRoot, file));
       sandbox = {
         root,
         taskRoot,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import {
   FUNCTION_ENTRY,
+  FUNCTION_FILES,
   FUNCTION_HANDLER,
   FUNCTION_OUTPUT,
   LAMBDA_RUNTIME,
@@ -113,7 +114,7 @@ describe('template.yaml', () => {
         expect(calls[1]).to.match(
           new RegExp(` esbuild@${pkg.devDependencies.esbuild.replaceAll('.', '\\.')}$`),
         );
-        expect(readdirSync(artifacts).sort()).to.deep.equal([FUNCTION_OUTPUT, `${FUNCTION_OUTPUT}.map`]);
+        expect(readdirSync(artifacts).sort()).to.deep.equal([...FUNCTION_FILES].sort());
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
