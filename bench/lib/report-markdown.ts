@@ -427,7 +427,7 @@ function coldStartSection(results: BenchResults): string[] {
         'ratio to wasm',
         'node start',
         'imports',
-        'backend + model + warm-up',
+        'backend + model',
         'first image',
       ],
       results.coldStart.map((c) =>
@@ -678,7 +678,7 @@ export function renderReport(results: BenchResults, chartFile: string): string {
   lines.push(
     '## Cold start per backend',
     '',
-    "A fresh `node` process running a bundle of that engine's pipeline only, built like the Lambda bundle (esbuild, CommonJS, layer packages from NODE_PATH), until the first classification of the 2 MP JPEG is done; ours loads the model as deployed (its TFLite file) with the decoder as deployed (`auto`: sharp); the engines take turns, one run each per round, so each round sees the same load on a shared machine. Phases are medians, in ms since the process started.",
+    "A fresh `node` process running a bundle of that engine's pipeline only, built like the Lambda bundle (esbuild, CommonJS, layer packages from NODE_PATH), until the first classification of the 2 MP JPEG is done; ours loads the model as deployed (its TFLite file) with the decoder as deployed (`auto`: sharp) and, as the function does in an on-demand init, without the warm-up inference (whose packing of the weights and first-run compilation the first image then pays, once); the engines take turns, one run each per round, so each round sees the same load on a shared machine. Phases are medians, in ms since the process started.",
     '',
     ...coldStartSection(results),
     '',

@@ -132,7 +132,9 @@ async function coldStarts(
     ['peer', onnxFile ? plan.peer : 0],
   ];
   const base = { kind: 'cold-start' as const, modelDir: options.modelDir, onnxFile, image };
-  const ours = { ...base, modelDir: options.deployedModelDir };
+  // Loaded as the function loads in an on-demand init: without the warm-up inference, which the request
+  // waiting on that init would pay on top of its own first inference (function/lambda/config.ts).
+  const ours = { ...base, modelDir: options.deployedModelDir, warmUp: false };
   const jobOf = (engine: ColdEngine): ColdStartJob =>
     engine === 'onnxruntime'
       ? { ...base, engine: 'onnx', threads: 1 }

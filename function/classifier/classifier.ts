@@ -37,6 +37,14 @@ export interface ClassifierOptions {
    * `auto`: sharp when it loads, else jimp. The decoder used is reported in every result.
    */
   decoder?: DecoderChoice;
+  /**
+   * Runs one inference on a blank image while loading (default), so the first real image does not pay
+   * for packing the weights and compiling the kernels. Without it the first image pays that instead, once,
+   * and the load is shorter by about one inference: what a caller that classifies at once after loading
+   * (a Lambda function's on-demand cold start) wants. A model whose file does not state its output width,
+   * or whether its output is a softmax when the manifest leaves that to `auto`, is warmed up regardless.
+   */
+  warmUp?: boolean;
 }
 
 export interface ModelInfo {
@@ -161,7 +169,7 @@ export function resolveDecoder(choice: DecoderChoice): DecoderName {
 /**
  * Loads a model once: activates the backend, reads the weights from disk, resolves the model's facts
  * (manifest, else the model's own shapes) and runs one warm-up inference so the first real image does
- * not pay for kernel compilation.
+ * not pay for kernel compilation (`warmUp: false` skips it where the file states what it would tell).
  */
 export async function loadClassifier(options: ClassifierOptions): Promise<Classifier> {
   // Before the model: a missing sharp fails fast and leaks nothing.
@@ -204,13 +212,21 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
   // sharp hands what libvips lacks to jimp, so either may take a format.
   const decoders: DecoderName[] = sharpDecoderFor ? ['sharp', 'jimp'] : ['jimp'];
 
-  // Warm-up: compiles kernels and tells us the output width (and whether it is already a softmax).
-  const warm = tf.tidy(() => predictor.predict(tf.zeros([1, spec.height, spec.width, 3]) as tf.Tensor4D));
-  const warmScores = await warm.data();
-  warm.dispose();
-  const outputs = warm.shape[1];
-  const output: OutputKind =
-    manifest.output && manifest.output !== 'auto' ? manifest.output : detectOutputKind(warmScores);
+  // Warm-up: compiles kernels and tells us the output width (and whether it is already a softmax), where
+  // the file does not say.
+  const stated = manifest.output && manifest.output !== 'auto' ? manifest.output : predictor.scores?.kind;
+  let outputs: number;
+  let output: OutputKind;
+  if (options.warmUp === false && predictor.scores && stated) {
+    outputs = predictor.scores.width;
+    output = stated;
+  } else {
+    const warm = tf.tidy(() => predictor.predict(tf.zeros([1, spec.height, spec.width, 3]) as tf.Tensor4D));
+    const warmScores = await warm.data();
+    warm.dispose();
+    outputs = warm.shape[1];
+    output = manifest.output && manifest.output !== 'auto' ? manifest.output : detectOutputKind(warmScores);
+  }
   // TF-slim exports (1001 outputs) put a "background" class first.
   const background = manifest.backgroundClasses ?? (outputs === 1001 ? 1 : 0);
   if (background >= outputs) {
@@ -276,6 +292,14 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
         const logits = tf.tidy(() => predictor.predict(input));
         scores = await logits.data();
         logits.dispose();
+        // Without a warm-up the width came from the file: a file that misstates it is caught here, before
+        // its scores are read against the wrong labels.
+        if (scores.length !== outputs) {
+          throw new ModelError(
+            ErrorCode.MODEL_INVALID,
+            `${located.path} states ${outputs} outputs but gives ${scores.length}`,
+          );
+        }
       } finally {
         input.dispose();
       }

@@ -112,6 +112,8 @@ export async function attachHead(
 
   return {
     inputSize: base.inputSize,
+    // One probability per label, whatever the base said of its own scores.
+    scores: { width: head.labels, kind: 'probabilities' },
     // The base's preprocessing facts still hold; its class names do not (the head has its own labels).
     ...(base.facts && { facts: { ...base.facts, labels: undefined, name: undefined } }),
     predict: (input) => classify(embed(input)),

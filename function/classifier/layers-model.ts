@@ -6,9 +6,10 @@ import {
   type SymbolicTensor,
 } from '@tensorflow/tfjs-layers';
 import type { LocatedModel } from './model-files';
-import { asScores, firstTensor, type Predictor, sizeFromShape } from './predictor';
+import { asScores, firstTensor, type Predictor, type ScoreRow, sizeFromShape } from './predictor';
 import { useSingleKernelRelu6 } from './single-kernel-relu6';
 import { fileSystemHandler } from './tfjs-files';
+import type { OutputKind } from './top-k';
 
 /*
  * TF.js layers models, in a module of their own that the format table imports only when it loads one:
@@ -30,13 +31,36 @@ function layersEmbedder(layers: LayersModel): ((input: tf.Tensor4D) => tf.Tensor
   return (input) => asScores(firstTensor(sub.predict(input)));
 }
 
+/** Layers after the classifying one that change neither width nor values. */
+const PASS_THROUGH_LAYERS: ReadonlySet<string> = new Set(['Reshape', 'Flatten', 'Dropout']);
+
+/**
+ * The output's width from its shape, and its kind from the last layer that computes: a softmax
+ * activation gives probabilities, a linear Dense or Conv2D logits; anything else the warm-up tells.
+ */
+function scoreRow(layers: LayersModel): ScoreRow | undefined {
+  const dims = layers.outputs[0]?.shape.slice(1) ?? [];
+  if (dims.length === 0 || dims.some((d) => !(typeof d === 'number' && d > 0))) return undefined;
+  const last = [...layers.layers].reverse().find((l) => !PASS_THROUGH_LAYERS.has(l.getClassName()));
+  const activation = last?.getConfig().activation;
+  const kind: OutputKind | undefined =
+    activation === 'softmax'
+      ? 'probabilities'
+      : activation === 'linear' && last && CLASSIFYING_LAYERS.has(last.getClassName())
+        ? 'logits'
+        : undefined;
+  return { width: (dims as number[]).reduce((a, b) => a * b, 1), ...(kind ? { kind } : {}) };
+}
+
 /** A layers model as a Predictor, its relu6 run as one kernel. */
 export async function loadLayersPredictor(model: LocatedModel): Promise<Predictor> {
   // After tfjs-layers has registered its own relu6 (on import), which this replaces.
   useSingleKernelRelu6();
   const layers = await loadLayersModel(fileSystemHandler(model.path));
+  const scores = scoreRow(layers);
   return {
     inputSize: sizeFromShape(layers.inputs[0]?.shape),
+    ...(scores ? { scores } : {}),
     predict: (input) => asScores(firstTensor(layers.predict(input))),
     embed: layersEmbedder(layers),
     dispose: () => layers.dispose(),

@@ -1,6 +1,7 @@
 import { ErrorCode, ModelError } from './errors';
 import type { LabelSource } from './labels';
 import { tf } from './tfjs-core';
+import type { OutputKind } from './top-k';
 
 /**
  * Facts a model file states about itself (TFLite quantization parameters and metadata): used where the
@@ -14,10 +15,19 @@ export interface ModelFacts {
   labels?: LabelSource;
 }
 
+/** A model's score row as its file states it: how wide, and whether it is already a softmax. */
+export interface ScoreRow {
+  width: number;
+  /** Undefined where the file does not show it (the warm-up output tells). */
+  kind?: OutputKind;
+}
+
 /** What the classifier needs of any model: one batch in, one score row per image out. */
 export interface Predictor {
   /** [height, width] from the model's input signature, when it fixes them. */
   inputSize?: [number, number];
+  /** The score row, when the file states its width (a model without it is warmed up to learn it). */
+  scores?: ScoreRow;
   facts?: ModelFacts;
   predict(input: tf.Tensor4D): tf.Tensor2D;
   /**

@@ -38,6 +38,13 @@ export interface LambdaConfig {
   logLevel: LogLevelName;
   serviceName: string;
   metricsNamespace: string;
+  /**
+   * Whether the model is warmed up while loading: not in an on-demand init (AWS_LAMBDA_INITIALIZATION_TYPE,
+   * set by Lambda), where the request that started the container waits for the load and would pay for a
+   * warm-up inference on top of its own first one; yes ahead of traffic (provisioned concurrency,
+   * SnapStart) and outside Lambda.
+   */
+  warmUp: boolean;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -220,5 +227,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: e.LOG_LEVEL,
     serviceName: e.POWERTOOLS_SERVICE_NAME,
     metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
+    warmUp: env.AWS_LAMBDA_INITIALIZATION_TYPE !== 'on-demand',
   };
 }

@@ -22,6 +22,7 @@ const classifier = loadClassifier({
   backend: config.backend,
   decoder: config.decoder,
   limits: { maxBytes: config.maxObjectBytes, maxPixels: config.maxPixels },
+  warmUp: config.warmUp,
 });
 classifier.then(
   (c) =>

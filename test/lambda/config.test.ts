@@ -33,6 +33,7 @@ describe('lambda config', () => {
       logLevel: 'INFO',
       serviceName: 'lambdavision',
       metricsNamespace: 'LambdaVision',
+      warmUp: true,
     });
   });
 
@@ -74,8 +75,19 @@ describe('lambda config', () => {
       logLevel: 'DEBUG',
       serviceName: 'svc',
       metricsNamespace: 'Ns',
+      warmUp: true,
     });
     expect(Object.keys(env)).to.have.members([...CONFIG_VARIABLES]);
+  });
+
+  it("warms the model up at init except in an on-demand init, as Lambda's AWS_LAMBDA_INITIALIZATION_TYPE says", () => {
+    const warmUp = (type: string | undefined) => loadConfig({ AWS_LAMBDA_INITIALIZATION_TYPE: type }).warmUp;
+    // The request that started the container waits for an on-demand init.
+    expect(warmUp('on-demand')).to.equal(false);
+    // Ahead of traffic, and outside Lambda.
+    expect(warmUp('provisioned-concurrency')).to.equal(true);
+    expect(warmUp('snap-start')).to.equal(true);
+    expect(warmUp(undefined)).to.equal(true);
   });
 
   it('reads on demand under the upload prefix unless ON_DEMAND_PREFIXES names others', () => {

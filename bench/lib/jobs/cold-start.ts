@@ -72,7 +72,13 @@ export function coldStartTfjs(job: ColdStartJob & { engine: 'tfjs' }): Promise<C
   return firstResult(
     job,
     () => import('../../../function/classifier/index'),
-    (m) => m.loadClassifier({ modelDir: job.modelDir, backend: job.backend, decoder: job.decoder }),
+    (m) =>
+      m.loadClassifier({
+        modelDir: job.modelDir,
+        backend: job.backend,
+        decoder: job.decoder,
+        warmUp: job.warmUp,
+      }),
     async (c, bytes) => ({
       backend: c.backend,
       top1: (await c.classify(bytes, { topK: 1 })).predictions[0]?.label ?? '',

@@ -24,6 +24,8 @@ export type ColdStartJob = {
   modelDir: string;
   onnxFile?: string;
   image: string;
+  /** TF.js engines: loadClassifier's warmUp (the function skips it in an on-demand init). */
+  warmUp?: boolean;
 } & Engine;
 
 export interface WarmImage {

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { ErrorCode, ModelError } from '../errors';
-import type { ModelFacts, Predictor } from '../predictor';
+import type { ModelFacts, Predictor, ScoreRow } from '../predictor';
 import { tf } from '../tfjs-core';
+import type { OutputKind } from '../top-k';
 import { quantizedRange } from './constants';
-import { TensorType } from './generated/tflite-schema';
+import { BuiltinOperator, TensorType } from './generated/tflite-schema';
 import { compileTflite } from './interpreter';
 import { readTfliteMetadata, type TfliteMetadata } from './metadata';
-import { readTfliteModel, type TfliteTensor } from './read-model';
+import { readTfliteModel, type TfliteGraph, type TfliteOperator, type TfliteTensor } from './read-model';
 
 /** Metadata normalisation (pixel units) as the manifest's terms: a range when every channel agrees. */
 function normalizationFacts(n: NonNullable<TfliteMetadata['normalization']>): ModelFacts {
@@ -28,6 +29,35 @@ function inputRangeOf(input: TfliteTensor): [number, number] | undefined {
   return (
     quantizedRange(input) ?? (input.type === TensorType.UINT8 && !input.quantization ? [0, 255] : undefined)
   );
+}
+
+/** Ops between the classifying layer (or the softmax) and the output that change neither width nor values. */
+const PASS_THROUGH: ReadonlySet<BuiltinOperator> = new Set([
+  BuiltinOperator.RESHAPE,
+  BuiltinOperator.SQUEEZE,
+  BuiltinOperator.QUANTIZE,
+  BuiltinOperator.DEQUANTIZE,
+]);
+
+/**
+ * The output's width from its static shape, and its kind from the op that makes it: a SOFTMAX gives
+ * probabilities, a FULLY_CONNECTED or CONV_2D logits; anything else is left to the warm-up to tell.
+ */
+function scoreRow(graph: TfliteGraph): ScoreRow | undefined {
+  const output = graph.tensors[graph.outputs[0] as number];
+  const dims = output?.shape.slice(1) ?? [];
+  if (!output || dims.length === 0 || dims.some((d) => !(d > 0))) return undefined;
+  const producer = new Map<number, TfliteOperator>();
+  for (const op of graph.operators) for (const out of op.outputs) producer.set(out, op);
+  let op = producer.get(output.index);
+  while (op && PASS_THROUGH.has(op.code)) op = producer.get(op.inputs[0] as number);
+  const kind: OutputKind | undefined =
+    op?.code === BuiltinOperator.SOFTMAX
+      ? 'probabilities'
+      : op?.code === BuiltinOperator.FULLY_CONNECTED || op?.code === BuiltinOperator.CONV_2D
+        ? 'logits'
+        : undefined;
+  return { width: dims.reduce((a, b) => a * b, 1), ...(kind ? { kind } : {}) };
 }
 
 /**
@@ -71,8 +101,10 @@ export async function loadTflitePredictor(file: string): Promise<Predictor> {
   const rows = (x: tf.Tensor, batch: number): tf.Tensor2D => tf.reshape(x, [batch, -1]);
   const [height = 0, width = 0] = input.shape.slice(1, 3);
   const features = program.features;
+  const scores = scoreRow(graph);
   return {
     inputSize: height > 0 && width > 0 ? [height, width] : undefined,
+    ...(scores ? { scores } : {}),
     facts,
     predict: (x) => tf.tidy(() => rows(program.run(x, output, last), x.shape[0])),
     ...(features

@@ -202,7 +202,7 @@ export function fakeClassifier(behaviour: { fail?: Record<string, Error> } = {})
 }
 
 export function testConfig(overrides: Partial<LambdaConfig> = {}): LambdaConfig {
-  return { ...CONFIG_DEFAULTS, resultsBucket: undefined, ...overrides };
+  return { ...CONFIG_DEFAULTS, resultsBucket: undefined, warmUp: true, ...overrides };
 }
 
 /** A Lambda context whose remaining time is `remainingMs` (fixed, unless a function is given). */
