@@ -67,7 +67,7 @@ async function useTrainingBackend(): Promise<void> {
   try {
     await selectBackend('wasm');
   } catch {
-    await tf.setBackend('cpu');
+    await selectBackend('cpu');
   }
 }
 

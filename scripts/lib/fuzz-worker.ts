@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadClassifier } from '../../function/classifier/index';
+import { loadClassifier, selectBackend } from '../../function/classifier/index';
 import { type Outcome, runCase } from '../../test/support/hostile-corpus';
 import { fuzzCase, fuzzSeeds } from '../../test/support/hostile-fuzz';
 import { buildTinyMobileNet } from '../../test/support/tiny-models';
@@ -27,6 +27,8 @@ async function work({ options, from, scratch }: FuzzWorkerData): Promise<void> {
   if (!port) return;
   const seeds = await fuzzSeeds();
   const tiny = path.join(scratch, 'tiny-mobilenet');
+  // Building the tiny model makes tensors: on the backend the classifier will use.
+  await selectBackend('wasm');
   const modelDir =
     options.model ?? (existsSync(path.join(tiny, 'model.json')) ? tiny : await buildTinyMobileNet(tiny));
   const classifier = await loadClassifier({ modelDir, backend: 'wasm' });
