@@ -4,7 +4,7 @@
 # (layer/Makefile).
 #
 # Why not SAM's esbuild builder: it runs `npm ci` or `npm install` for the whole package.json, about 900 MB
-# of development packages (test tools, a native ONNX runtime, sharp) for a 5.6 MB bundle. Here only the
+# of development packages (test tools, a native ONNX runtime, sharp) for a 3 MB bundle. Here only the
 # runtime dependencies and esbuild are installed (docs/deploy.md has the sizes), and the bundle is built
 # by scripts/lib/function-bundle.ts with the options of scripts/lib/bundle-options.ts, like `npm run build`.
 #
@@ -25,4 +25,4 @@ build-ClassifierFunction:
 	$(NPM) ci --omit=dev --ignore-scripts $(NPM_FLAGS)
 	# esbuild alone, at the pinned version (its binary comes as the optional @esbuild/<platform> package).
 	$(NPM) install --no-save --omit=dev --ignore-scripts $(NPM_FLAGS) esbuild@$(ESBUILD_VERSION)
-	$(NODE) node_modules/tsx/dist/cli.mjs -e "import('./scripts/lib/function-bundle.ts').then((m) => m.buildFunctionBundle(process.argv[1])).then((b) => console.log('ClassifierFunction: ' + b.bytes + ' bytes, map ' + b.mapBytes))" "$(ARTIFACTS_DIR)"
+	$(NODE) node_modules/tsx/dist/cli.mjs -e "import('./scripts/lib/function-bundle.ts').then((m) => m.buildFunctionBundle(process.argv[1])).then((b) => console.log('ClassifierFunction: ' + b.files.map((f) => f.name + ' ' + f.bytes + ' bytes').join(', ')))" "$(ARTIFACTS_DIR)"

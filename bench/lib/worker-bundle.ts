@@ -31,6 +31,8 @@ function childOptions(outfile: string): BuildOptions {
     sourcemap: false,
     minify: false,
     external: [...BUNDLE_OPTIONS.external, 'sharp', 'onnxruntime-node'],
+    // The codecs' import() becomes a require(), as in the function.
+    supported: BUNDLE_OPTIONS.supported,
     logLevel: 'error',
   };
 }

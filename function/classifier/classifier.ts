@@ -213,11 +213,16 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
   const decoders: DecoderName[] = sharpDecoderFor ? ['sharp', 'jimp'] : ['jimp'];
 
   // Warm-up: compiles kernels and tells us the output width (and whether it is already a softmax), where
-  // the file does not say.
+  // the file does not say. It is skipped only where nothing it would catch is left: the file states the
+  // score row and its kind, and the manifest does not ask for another input size than the model's own.
   const stated = manifest.output && manifest.output !== 'auto' ? manifest.output : predictor.scores?.kind;
+  const sameInput =
+    !manifest.inputSize ||
+    !predictor.inputSize ||
+    (manifest.inputSize[0] === predictor.inputSize[0] && manifest.inputSize[1] === predictor.inputSize[1]);
   let outputs: number;
   let output: OutputKind;
-  if (options.warmUp === false && predictor.scores && stated) {
+  if (options.warmUp === false && predictor.scores && stated && sameInput) {
     outputs = predictor.scores.width;
     output = stated;
   } else {
@@ -225,7 +230,8 @@ export async function loadClassifier(options: ClassifierOptions): Promise<Classi
     const warmScores = await warm.data();
     warm.dispose();
     outputs = warm.shape[1];
-    output = manifest.output && manifest.output !== 'auto' ? manifest.output : detectOutputKind(warmScores);
+    // One model has one kind, warmed up or not: the file's word first, the scores' look otherwise.
+    output = stated ?? detectOutputKind(warmScores);
   }
   // TF-slim exports (1001 outputs) put a "background" class first.
   const background = manifest.backgroundClasses ?? (outputs === 1001 ? 1 : 0);

@@ -29,6 +29,14 @@ let codecs: Promise<Map<string, Codec>> | undefined;
 async function codecFor(name: string, hooks: JimpHooks<Dimensions> | undefined): Promise<Codec> {
   codecs ??= import('./jimp-codecs').then(
     ({ jimpCodecs }) => new Map((jimpCodecs() as Codec[]).map((c) => [c.mime, c])),
+    (cause: unknown) => {
+      codecs = undefined; // the next image tries again
+      throw new LambdaVisionError(
+        ErrorCode.UNEXPECTED,
+        `jimp's codecs could not be loaded (jimp-codecs.cjs beside the function's entry.js): ${textOf(cause)}`,
+        { cause },
+      );
+    },
   );
   const codec = hooks && (await codecs).get(hooks.mime);
   if (!codec?.decode) throw new ImageError(ErrorCode.UNSUPPORTED_FORMAT, `no decoder for ${name}`);

@@ -37,6 +37,13 @@ export async function attachHead(
       `the base model cannot expose its embeddings, so the head in ${file} cannot run on it`,
     );
   }
+  // Checked here where the base states its width; otherwise the warm-up (or the first image) finds out.
+  if (base.embeddingSize !== undefined && base.embeddingSize !== head.embeddingSize) {
+    throw new ModelError(
+      ErrorCode.MODEL_INVALID,
+      `the base model's embeddings have ${base.embeddingSize} values but the head expects ${head.embeddingSize}`,
+    );
+  }
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -112,8 +119,12 @@ export async function attachHead(
 
   return {
     inputSize: base.inputSize,
-    // One probability per label, whatever the base said of its own scores.
-    scores: { width: head.labels, kind: 'probabilities' },
+    // One probability per label, whatever the base said of its own scores; stated only where the base's
+    // embedding width was checked above, so a model without a warm-up has nothing left to find.
+    ...(base.embeddingSize !== undefined
+      ? { scores: { width: head.labels, kind: 'probabilities' as const } }
+      : {}),
+    embeddingSize: base.embeddingSize,
     // The base's preprocessing facts still hold; its class names do not (the head has its own labels).
     ...(base.facts && { facts: { ...base.facts, labels: undefined, name: undefined } }),
     predict: (input) => classify(embed(input)),

@@ -23,12 +23,25 @@ const CLASSIFYING_LAYERS: ReadonlySet<string> = new Set(['Dense', 'Conv2D']);
  * `conv_preds`), so the pooling before it is included and the softmax/reshape after it is not. Custom
  * heads are trained on them.
  */
-function layersEmbedder(layers: LayersModel): ((input: tf.Tensor4D) => tf.Tensor2D) | undefined {
+function layersEmbedder(
+  layers: LayersModel,
+): { embed: (input: tf.Tensor4D) => tf.Tensor2D; size?: number } | undefined {
   const head = [...layers.layers].reverse().find((l) => CLASSIFYING_LAYERS.has(l.getClassName()));
   const features = head?.input;
   if (!features || Array.isArray(features)) return undefined;
   const sub = layersModelOf({ inputs: layers.inputs, outputs: features as SymbolicTensor });
-  return (input) => asScores(firstTensor(sub.predict(input)));
+  return {
+    embed: (input) => asScores(firstTensor(sub.predict(input))),
+    size: staticWidth((features as SymbolicTensor).shape),
+  };
+}
+
+/** Values per image of a symbolic shape that is static after the batch dimension. */
+function staticWidth(shape: ReadonlyArray<number | null>): number | undefined {
+  const dims = shape.slice(1);
+  return dims.length > 0 && dims.every((d) => typeof d === 'number' && d > 0)
+    ? (dims as number[]).reduce((a, b) => a * b, 1)
+    : undefined;
 }
 
 /** Layers after the classifying one that change neither width nor values. */
@@ -39,8 +52,8 @@ const PASS_THROUGH_LAYERS: ReadonlySet<string> = new Set(['Reshape', 'Flatten', 
  * activation gives probabilities, a linear Dense or Conv2D logits; anything else the warm-up tells.
  */
 function scoreRow(layers: LayersModel): ScoreRow | undefined {
-  const dims = layers.outputs[0]?.shape.slice(1) ?? [];
-  if (dims.length === 0 || dims.some((d) => !(typeof d === 'number' && d > 0))) return undefined;
+  const width = staticWidth(layers.outputs[0]?.shape ?? []);
+  if (!width) return undefined;
   const last = [...layers.layers].reverse().find((l) => !PASS_THROUGH_LAYERS.has(l.getClassName()));
   const activation = last?.getConfig().activation;
   const kind: OutputKind | undefined =
@@ -49,7 +62,7 @@ function scoreRow(layers: LayersModel): ScoreRow | undefined {
       : activation === 'linear' && last && CLASSIFYING_LAYERS.has(last.getClassName())
         ? 'logits'
         : undefined;
-  return { width: (dims as number[]).reduce((a, b) => a * b, 1), ...(kind ? { kind } : {}) };
+  return { width, ...(kind ? { kind } : {}) };
 }
 
 /** A layers model as a Predictor, its relu6 run as one kernel. */
@@ -58,11 +71,13 @@ export async function loadLayersPredictor(model: LocatedModel): Promise<Predicto
   useSingleKernelRelu6();
   const layers = await loadLayersModel(fileSystemHandler(model.path));
   const scores = scoreRow(layers);
+  const embedder = layersEmbedder(layers);
   return {
     inputSize: sizeFromShape(layers.inputs[0]?.shape),
     ...(scores ? { scores } : {}),
     predict: (input) => asScores(firstTensor(layers.predict(input))),
-    embed: layersEmbedder(layers),
+    ...(embedder ? { embed: embedder.embed } : {}),
+    ...(embedder?.size ? { embeddingSize: embedder.size } : {}),
     dispose: () => layers.dispose(),
   };
 }

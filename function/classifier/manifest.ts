@@ -58,7 +58,7 @@ export const manifestSchema = z
     inputRange: z.tuple([z.number(), z.number()]).optional(),
     /** torchvision-style normalisation instead: (x/255 - mean) / std per channel; excludes inputRange. */
     normalize: z.object({ mean: rgbTriple, std: rgbTriple }).strict().optional(),
-    /** `auto` tells softmax output from logits by looking at the warm-up output. */
+    /** `auto`: softmax output or logits, as the model's last op or layer says, else as the warm-up output looks. */
     output: z.enum(['auto', 'probabilities', 'logits']).optional(),
     /** How many leading outputs are not ImageNet classes (1 for the TF-slim "background" class). */
     backgroundClasses: z.number().int().min(0).optional(),

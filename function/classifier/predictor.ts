@@ -28,6 +28,8 @@ export interface Predictor {
   inputSize?: [number, number];
   /** The score row, when the file states its width (a model without it is warmed up to learn it). */
   scores?: ScoreRow;
+  /** How many values `embed` gives per image, when the file states it. */
+  embeddingSize?: number;
   facts?: ModelFacts;
   predict(input: tf.Tensor4D): tf.Tensor2D;
   /**

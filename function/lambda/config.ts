@@ -41,8 +41,8 @@ export interface LambdaConfig {
   /**
    * Whether the model is warmed up while loading: not in an on-demand init (AWS_LAMBDA_INITIALIZATION_TYPE,
    * set by Lambda), where the request that started the container waits for the load and would pay for a
-   * warm-up inference on top of its own first one; yes ahead of traffic (provisioned concurrency,
-   * SnapStart) and outside Lambda.
+   * warm-up inference on top of its own first one; yes otherwise (provisioned concurrency, where it helps
+   * if the load ends before the first request; outside Lambda).
    */
   warmUp: boolean;
 }

@@ -7,7 +7,7 @@ const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
 export const buildCommand = defineCommand({
   name: 'build',
   description:
-    'Builds the Lambda bundle into dist/function (entry.js, jimp-codecs.js and their maps) with esbuild, as SAM does, and prints its sizes and largest inputs.',
+    'Builds the Lambda bundle into dist/function (entry.js, its map and jimp-codecs.cjs) with esbuild, as SAM does, and prints its sizes and largest inputs.',
   options: {},
   exitCodes: { 1: 'the build failed' },
   async run(_args, io) {

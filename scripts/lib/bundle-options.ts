@@ -26,12 +26,7 @@ export const JIMP_CODECS_ENTRY = 'function/classifier/jimp-codecs.ts';
 export const JIMP_CODECS_OUTPUT = 'jimp-codecs.cjs';
 
 /** Every file of the function's artifact: what `sam build` puts in the task folder. */
-export const FUNCTION_FILES = [
-  FUNCTION_OUTPUT,
-  `${FUNCTION_OUTPUT}.map`,
-  JIMP_CODECS_OUTPUT,
-  `${JIMP_CODECS_OUTPUT}.map`,
-] as const;
+export const FUNCTION_FILES = [FUNCTION_OUTPUT, `${FUNCTION_OUTPUT}.map`, JIMP_CODECS_OUTPUT] as const;
 
 /**
  * Keeps decode-jimp.ts's `import('./jimp-codecs')` a require of the file built beside the bundle. esbuild
@@ -100,10 +95,14 @@ export function functionBuildOptions(projectRoot: string, outdir: string): Build
   };
 }
 
-/** Full options to build jimp's codecs beside the entry (jimp-codecs.cjs and its map). */
+/**
+ * Full options to build jimp's codecs beside the entry (jimp-codecs.cjs). Without a map: its code is the
+ * codecs' own, and the stack-trace mapper reads entry.js's map only.
+ */
 export function jimpCodecsBuildOptions(projectRoot: string, outdir: string): BuildOptions {
   return {
     ...BUNDLE_OPTIONS,
+    sourcemap: false,
     external: [...BUNDLE_OPTIONS.external],
     absWorkingDir: projectRoot,
     entryPoints: [JIMP_CODECS_ENTRY],

@@ -101,6 +101,41 @@ describe('a trained head on a base model', () => {
     expect(error).to.have.property('code', ErrorCode.MODEL_INVALID);
     expect((error as Error).message).to.match(/hold 12 bytes but the manifest's head needs 40/);
   });
+
+  it('refuses, when it is attached, a head whose embedding size is not the one the base states', async () => {
+    // Prepare: the tiny MobileNet's embedding is its 8 pooled channels.
+    const base = await loadPredictor(await locateModel(await buildTinyMobileNet(path.join(dir, 'base'))));
+    const head: HeadManifest = {
+      weights: 'head.bin',
+      embeddingSize: 9,
+      labels: 2,
+      dense: { classes: [0, 1] },
+    };
+    writeHead(
+      dir,
+      head,
+      Array.from({ length: headWeightCount(head) }, () => 0.5),
+    );
+
+    // Act
+    const error = await attachHead(base, head, dir).catch((e: unknown) => e);
+    const fitting: HeadManifest = { ...head, weights: 'head8.bin', embeddingSize: 8 };
+    writeHead(
+      dir,
+      fitting,
+      Array.from({ length: headWeightCount(fitting) }, () => 0.5),
+    );
+    const attached = await attachHead(base, fitting, dir);
+
+    // Assess: refused before any image; a head on 8 values attaches and states its score row.
+    expect(base.embeddingSize).to.equal(8);
+    expect(error).to.have.property('code', ErrorCode.MODEL_INVALID);
+    expect((error as Error).message).to.equal(
+      "the base model's embeddings have 8 values but the head expects 9",
+    );
+    expect(attached.scores).to.deep.equal({ width: 2, kind: 'probabilities' });
+    attached.dispose();
+  });
 });
 
 describe('Predictor.embed', () => {

@@ -86,7 +86,6 @@ describe('lambda config', () => {
     expect(warmUp('on-demand')).to.equal(false);
     // Ahead of traffic, and outside Lambda.
     expect(warmUp('provisioned-concurrency')).to.equal(true);
-    expect(warmUp('snap-start')).to.equal(true);
     expect(warmUp(undefined)).to.equal(true);
   });
 

@@ -104,7 +104,9 @@ export function dequantizeInto(tensor: TfliteTensor, into: Float32Array, transpo
   const rows = tensor.shape[0] ?? 1;
   const q = tensor.quantization;
   if (!transpose || rows <= 1) {
-    constantValues(tensor, into);
+    const values = constantValues(tensor, into);
+    // Integers without quantization come back as a new Int32Array: converted here.
+    if (values.buffer !== into.buffer || values.byteOffset !== into.byteOffset) into.set(values);
     return;
   }
   if (!tensor.data) throw new Error(`tensor "${tensor.name}" is not a constant`);

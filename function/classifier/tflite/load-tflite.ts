@@ -45,8 +45,8 @@ const PASS_THROUGH: ReadonlySet<BuiltinOperator> = new Set([
  */
 function scoreRow(graph: TfliteGraph): ScoreRow | undefined {
   const output = graph.tensors[graph.outputs[0] as number];
-  const dims = output?.shape.slice(1) ?? [];
-  if (!output || dims.length === 0 || dims.some((d) => !(d > 0))) return undefined;
+  const width = staticWidth(output?.shape);
+  if (!output || !width) return undefined;
   const producer = new Map<number, TfliteOperator>();
   for (const op of graph.operators) for (const out of op.outputs) producer.set(out, op);
   let op = producer.get(output.index);
@@ -57,7 +57,13 @@ function scoreRow(graph: TfliteGraph): ScoreRow | undefined {
       : op?.code === BuiltinOperator.FULLY_CONNECTED || op?.code === BuiltinOperator.CONV_2D
         ? 'logits'
         : undefined;
-  return { width: dims.reduce((a, b) => a * b, 1), ...(kind ? { kind } : {}) };
+  return { width, ...(kind ? { kind } : {}) };
+}
+
+/** Values per image of a tensor whose shape is static after the batch dimension. */
+function staticWidth(shape: number[] | undefined): number | undefined {
+  const dims = shape?.slice(1) ?? [];
+  return dims.length > 0 && dims.every((d) => d > 0) ? dims.reduce((a, b) => a * b, 1) : undefined;
 }
 
 /**
@@ -102,9 +108,11 @@ export async function loadTflitePredictor(file: string): Promise<Predictor> {
   const [height = 0, width = 0] = input.shape.slice(1, 3);
   const features = program.features;
   const scores = scoreRow(graph);
+  const embeddingSize = features && staticWidth(graph.tensors[features.tensor]?.shape);
   return {
     inputSize: height > 0 && width > 0 ? [height, width] : undefined,
     ...(scores ? { scores } : {}),
+    ...(embeddingSize ? { embeddingSize } : {}),
     facts,
     predict: (x) => tf.tidy(() => rows(program.run(x, output, last), x.shape[0])),
     ...(features

@@ -78,6 +78,18 @@ describe('dequantizeInto', () => {
     expect(Array.from(into)).to.deep.equal(Array.from(constantValues(tensor)));
   });
 
+  it('writes integers without quantization (an int32 bias) as floats', () => {
+    const tensor = constant(
+      [3],
+      new Uint8Array(Int32Array.from([-7, 0, 42]).buffer),
+      undefined,
+      TensorType.INT32,
+    );
+    const into = new Float32Array(3).fill(Number.NaN);
+    dequantizeInto(tensor, into);
+    expect(Array.from(into)).to.deep.equal([-7, 0, 42]);
+  });
+
   it('refuses per-channel scales that do not match the rows', () => {
     const tensor = constant(shape, bytes(count), {
       scale: scales.slice(1),
