@@ -1,4 +1,5 @@
 import { type FittedImage, isFitted, type RgbaImage } from './decoder';
+import { floatTensor } from './float-tensor';
 import { tf } from './tfjs-core';
 
 export type ResizeMode = 'center-crop' | 'stretch';
@@ -106,13 +107,13 @@ function fittedToTensor(image: FittedImage, spec: PreprocessSpec): tf.Tensor4D {
   const [s0, s1, s2] = scale as [number, number, number];
   const [o0, o1, o2] = offset as [number, number, number];
   const src = image.data;
-  const out = new Float32Array(spec.width * spec.height * 3);
-  for (let i = 0; i < out.length; i += 3) {
-    out[i] = (src[i] as number) * s0 + o0;
-    out[i + 1] = (src[i + 1] as number) * s1 + o1;
-    out[i + 2] = (src[i + 2] as number) * s2 + o2;
-  }
-  return tf.tensor4d(out, [1, spec.height, spec.width, 3]);
+  return floatTensor([1, spec.height, spec.width, 3], (out) => {
+    for (let i = 0; i < out.length; i += 3) {
+      out[i] = (src[i] as number) * s0 + o0;
+      out[i + 1] = (src[i + 1] as number) * s1 + o1;
+      out[i + 2] = (src[i + 2] as number) * s2 + o2;
+    }
+  }) as tf.Tensor4D;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ErrorCode, ModelError } from '../errors';
+import { floatTensor } from '../float-tensor';
 import { tf } from '../tfjs-core';
 import { constantValues, dequantizeInto, valueCount } from './constants';
 import { BuiltinOperator } from './generated/tflite-schema';
@@ -40,35 +41,6 @@ function findHead(graph: TfliteGraph): { tensor: number; before: number } | unde
     (op.code === BuiltinOperator.CONV_2D && filter[1] === 1 && filter[2] === 1);
   const tensor = op.inputs[0];
   return isHead && tensor !== undefined ? { tensor, before: op.index } : undefined;
-}
-
-/** The wasm backend's own way to make a tensor, as its kernels do: memory in its heap, and a view of it. */
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
-
-/**
- * A float tensor whose values `fill` writes. On wasm they are written straight into the backend's memory:
- * `tf.tensor(values)` would copy an array made first, and that array, in new memory each time, is as big
- * as the model's weights (14 MB for MobileNet v2, about 50 ms of page faults at a cold start here).
- */
-function floatTensor(shape: number[], fill: (into: Float32Array) => void): tf.Tensor {
-  const backend = tf.backend() as Partial<HeapBackend> & tf.KernelBackend;
-  if (tf.getBackend() === 'wasm' && backend.makeOutput && backend.typedArrayFromHeap) {
-    const info = backend.makeOutput(shape, 'float32');
-    try {
-      // The view is used before anything else can grow the heap (which would detach it).
-      fill(backend.typedArrayFromHeap(info));
-    } catch (error) {
-      backend.disposeData(info.dataId);
-      throw error;
-    }
-    return tf.engine().makeTensorFromTensorInfo(info);
-  }
-  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  fill(values);
-  return tf.tensor(values, shape);
 }
 
 /**
