@@ -397,9 +397,11 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
           return measureStartupVariants(tmpDir, options.deployedModelDir, 5);
         });
 
-    // Last: it runs the deployed pipeline under CPU quotas, in cgroups made and removed here. Five warm-ups
-    // an image: a warm container has classified many, and the first few after the load still run wasm in
-    // V8's baseline tier (2.5x the steady time here), which under a quota delays the switch further.
+    // Last: it runs the deployed pipeline under CPU quotas, in cgroups made and removed here. Fifteen
+    // warm-ups an image: a warm container has classified many, and under 0.87 vCPU the runs after the load
+    // take a dozen images to settle (V8 tiers wasm up in background threads that share the quota: 2 MP runs
+    // 6-12 measured 37-67 ms, later ones alternate 35 and 50 as the quota runs out every other run). Eleven
+    // measured runs, for the median of that alternation.
     const sweep = options.quick
       ? undefined
       : await powerSweep(
@@ -408,8 +410,8 @@ export async function runBench(options: BenchOptions, print: Log): Promise<Bench
           scenarios,
           {
             decoder: 'auto',
-            warmup: 5,
-            repeats: 7,
+            warmup: 15,
+            repeats: 11,
             minimumMb: Math.ceil(memoryForPixelsMb(TEMPLATE_DEFAULT_MAX_PIXELS)),
             minimumWhy: `what the template's default MaxPixels, ${TEMPLATE_DEFAULT_MAX_PIXELS / 1e6} MP, needs with the jimp fallback`,
           },
