@@ -6,7 +6,14 @@ import {
   type SymbolicTensor,
 } from '@tensorflow/tfjs-layers';
 import type { LocatedModel } from './model-files';
-import { asScores, firstTensor, type Predictor, type ScoreRow, sizeFromShape } from './predictor';
+import {
+  asScores,
+  firstTensor,
+  type Predictor,
+  type ScoreRow,
+  sizeFromShape,
+  staticWidth,
+} from './predictor';
 import { useSingleKernelRelu6 } from './single-kernel-relu6';
 import { fileSystemHandler } from './tfjs-files';
 import type { OutputKind } from './top-k';
@@ -36,14 +43,6 @@ function layersEmbedder(
   };
 }
 
-/** Values per image of a symbolic shape that is static after the batch dimension. */
-function staticWidth(shape: ReadonlyArray<number | null>): number | undefined {
-  const dims = shape.slice(1);
-  return dims.length > 0 && dims.every((d) => typeof d === 'number' && d > 0)
-    ? (dims as number[]).reduce((a, b) => a * b, 1)
-    : undefined;
-}
-
 /** Layers after the classifying one that change neither width nor values. */
 const PASS_THROUGH_LAYERS: ReadonlySet<string> = new Set(['Reshape', 'Flatten', 'Dropout']);
 
@@ -52,7 +51,7 @@ const PASS_THROUGH_LAYERS: ReadonlySet<string> = new Set(['Reshape', 'Flatten', 
  * activation gives probabilities, a linear Dense or Conv2D logits; anything else the warm-up tells.
  */
 function scoreRow(layers: LayersModel): ScoreRow | undefined {
-  const width = staticWidth(layers.outputs[0]?.shape ?? []);
+  const width = staticWidth(layers.outputs[0]?.shape);
   if (!width) return undefined;
   const last = [...layers.layers].reverse().find((l) => !PASS_THROUGH_LAYERS.has(l.getClassName()));
   const activation = last?.getConfig().activation;

@@ -52,6 +52,14 @@ export function asScores(tensor: tf.Tensor): tf.Tensor2D {
   return tensor.rank === 2 ? (tensor as tf.Tensor2D) : tf.reshape(tensor, [tensor.shape[0] ?? 1, -1]);
 }
 
+/** Values per image of a shape that is static after the batch dimension (a TFLite or symbolic shape). */
+export function staticWidth(shape: ReadonlyArray<number | null | undefined> | undefined): number | undefined {
+  const dims = shape?.slice(1) ?? [];
+  return dims.length > 0 && dims.every((d) => typeof d === 'number' && d > 0)
+    ? (dims as number[]).reduce((a, b) => a * b, 1)
+    : undefined;
+}
+
 export function sizeFromShape(
   shape: ReadonlyArray<number | null | undefined> | undefined,
 ): [number, number] | undefined {

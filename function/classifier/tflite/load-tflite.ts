@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ErrorCode, ModelError } from '../errors';
-import type { ModelFacts, Predictor, ScoreRow } from '../predictor';
+import { type ModelFacts, type Predictor, type ScoreRow, staticWidth } from '../predictor';
 import { tf } from '../tfjs-core';
 import type { OutputKind } from '../top-k';
 import { quantizedRange } from './constants';
@@ -58,12 +58,6 @@ function scoreRow(graph: TfliteGraph): ScoreRow | undefined {
         ? 'logits'
         : undefined;
   return { width, ...(kind ? { kind } : {}) };
-}
-
-/** Values per image of a tensor whose shape is static after the batch dimension. */
-function staticWidth(shape: number[] | undefined): number | undefined {
-  const dims = shape?.slice(1) ?? [];
-  return dims.length > 0 && dims.every((d) => d > 0) ? dims.reduce((a, b) => a * b, 1) : undefined;
 }
 
 /**
